@@ -1,0 +1,89 @@
+"""Outcome indicators, their targets per fiscal year, actuals and the stored achievement."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from measures.models import Measure, PlanYear, SubProgramme
+
+# Cell texts that mean "no target that year" on a printed card.
+NO_TARGET_TEXTS = frozenset({"", "—", "-", "－", "―", "‐", "−", "※"})
+
+
+class IndicatorKind(models.TextChoices):
+    COUNT = "count", _("件数・数量")
+    PERCENTAGE = "percentage", _("割合（%）")
+    UPPER_LIMIT = "upper_limit", _("上限値（少ないほど良い）")
+    MILESTONE = "milestone", _("定性目標（マイルストーン）")
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("高いほど良い")
+    LOWER = "lower", _("低いほど良い")
+
+
+class MilestoneStatus(models.TextChoices):
+    ACHIEVED = "achieved", _("達成")
+    PARTIAL = "partial", _("一部達成")
+    NOT_ACHIEVED = "not_achieved", _("未達成")
+
+
+class Indicator(models.Model):
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("施策"))
+    subprogramme = models.ForeignKey(
+        SubProgramme, on_delete=models.CASCADE, null=True, blank=True, related_name="indicators",
+        verbose_name=_("施策内の取組"),
+    )
+    name = models.CharField(_("成果指標"), max_length=300)
+    order = models.PositiveSmallIntegerField(_("順序"))
+    kind = models.CharField(_("種類"), max_length=20, choices=IndicatorKind.choices)
+    direction = models.CharField(_("方向"), max_length=10, choices=Direction.choices, default=Direction.HIGHER)
+    cumulative = models.BooleanField(_("累計"), default=False)
+    unit = models.CharField(_("単位"), max_length=30, blank=True)
+    baseline = models.DecimalField(_("基準値"), max_digits=20, decimal_places=4, null=True, blank=True)
+    notes = models.JSONField(_("注記（※）"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("成果指標")
+        verbose_name_plural = _("成果指標")
+        ordering = ["measure", "order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="upper_limit") | Q(direction="lower"), name="indicator_upper_limit_is_lower"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure.code} {self.name}"
+
+    @property
+    def is_milestone(self) -> bool:
+        return self.kind == IndicatorKind.MILESTONE
+
+
+class Target(models.Model):
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets", verbose_name=_("成果指標"))
+    plan_year = models.ForeignKey(PlanYear, on_delete=models.PROTECT, related_name="targets", verbose_name=_("年度"))
+    text = models.CharField(_("目標（原文）"), max_length=300, blank=True)
+    value = models.DecimalField(_("目標値"), max_digits=20, decimal_places=4, null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("目標")
+        verbose_name_plural = _("目標")
+        ordering = ["indicator", "plan_year__fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "plan_year"], name="target_one_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.plan_year}: {self.text}"
+
+    @property
+    def is_set(self) -> bool:
+        """False for a printed "no target that year" cell (—, -, ※, blank)."""
+        return self.value is not None or self.text.strip() not in NO_TARGET_TEXTS
