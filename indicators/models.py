@@ -87,3 +87,75 @@ class Target(models.Model):
     def is_set(self) -> bool:
         """False for a printed "no target that year" cell (—, -, ※, blank)."""
         return self.value is not None or self.text.strip() not in NO_TARGET_TEXTS
+
+
+class Actual(models.Model):
+    """What a department reports for an indicator and year, with its achievement stored
+    when written (see indicators.services)."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="actuals", verbose_name=_("成果指標"))
+    plan_year = models.ForeignKey(PlanYear, on_delete=models.PROTECT, related_name="actuals", verbose_name=_("年度"))
+    value = models.DecimalField(_("実績値"), max_digits=20, decimal_places=4, null=True, blank=True)
+    milestone_status = models.CharField(
+        _("達成状況"), max_length=20, choices=MilestoneStatus.choices, blank=True
+    )
+    description = models.TextField(_("実施内容"), blank=True)
+    comment = models.TextField(_("備考"), blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("入力者"),
+    )
+    entered_at = models.DateTimeField(_("入力日時"), auto_now=True)
+    version = models.PositiveIntegerField(_("版"), default=1)
+    raw_rate = models.DecimalField(_("達成率"), max_digits=12, decimal_places=4, null=True, blank=True)
+    capped_rate = models.DecimalField(_("達成率（上限適用）"), max_digits=12, decimal_places=4, null=True, blank=True)
+    grade = models.CharField(_("評価"), max_length=8, blank=True)
+    is_demo = models.BooleanField(_("デモデータ"), default=False, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("実績")
+        verbose_name_plural = _("実績")
+        ordering = ["indicator", "plan_year__fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "plan_year"], name="actual_one_per_year"),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False) | ~Q(milestone_status=""), name="actual_has_value_or_status"
+            ),
+            models.CheckConstraint(condition=Q(value__isnull=True) | Q(value__gte=0), name="actual_value_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.plan_year}"
+
+
+class MeasureResult(models.Model):
+    """A measure's achievement in a fiscal year, kept current by indicators.services so that
+    roll-ups are plain aggregates over one row per measure and year."""
+
+    class Outcome(models.TextChoices):
+        GRADED = "graded", _("評価済")
+        NO_TARGET = "no_target", _("対象外")
+        UNREPORTED = "unreported", _("未報告")
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="results", verbose_name=_("施策"))
+    plan_year = models.ForeignKey(PlanYear, on_delete=models.CASCADE, related_name="measure_results", verbose_name=_("年度"))
+    outcome = models.CharField(_("状態"), max_length=20, choices=Outcome.choices)
+    rate = models.DecimalField(_("達成率（上限適用後の平均）"), max_digits=12, decimal_places=4, null=True, blank=True)
+    grade = models.CharField(_("評価"), max_length=8, blank=True)
+    indicators_with_target = models.PositiveSmallIntegerField(_("目標のある指標数"), default=0)
+    indicators_reported = models.PositiveSmallIntegerField(_("報告済の指標数"), default=0)
+
+    class Meta:
+        verbose_name = _("施策の年度評価")
+        verbose_name_plural = _("施策の年度評価")
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "plan_year"], name="measure_result_one_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure.code} {self.plan_year}: {self.grade or self.get_outcome_display()}"
+
+    @property
+    def label(self) -> str:
+        return self.grade or self.get_outcome_display()

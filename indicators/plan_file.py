@@ -21,6 +21,7 @@ from typing import Any
 from django.db import transaction
 
 from indicators.models import Direction, Indicator, IndicatorKind, Target
+from indicators.services import results_recompute
 from measures.models import (
     Bureau,
     Field,
@@ -341,6 +342,8 @@ class _PlanWriter:
         Field.objects.filter(subpillar__pillar__plan=plan).exclude(pk__in=[f.pk for f in fields.values()]).delete()
         SubPillar.objects.filter(pillar__plan=plan).exclude(pk__in={f.subpillar_id for f in fields.values()}).delete()
         Pillar.objects.filter(plan=plan).exclude(code__in=[p["code"] for p in self.data["pillars"]]).delete()
+        # Targets or thresholds may have changed: stored rates and grades follow.
+        results_recompute(plan=plan)
         return LoadSummary(plan=plan, measures=len(measures), indicators=indicator_count, targets=target_count)
 
     def _write_years(self, plan: Plan) -> dict[int, PlanYear]:

@@ -1,0 +1,121 @@
+"""The yearly PDCA cycle: who works on which measures, each measure-year's submission
+(Check/Act texts and the review workflow), and schedule progress."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from measures.models import Measure, PlanYear, ScheduleItem, Section
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("所属担当者")
+    HQ = "hq", _("本部事務局（ICT・データ戦略課）")
+    VIEWER = "viewer", _("閲覧者（CIO・CDO等）")
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("ユーザー"))
+    role = models.CharField(_("役割"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+    sections = models.ManyToManyField(Section, blank=True, related_name="members", verbose_name=_("所属"))
+    is_demo = models.BooleanField(_("デモアカウント"), default=False, editable=False)
+
+    class Meta:
+        verbose_name = _("利用者の役割")
+        verbose_name_plural = _("利用者の役割")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class SubmissionStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("未入力")
+    DRAFT = "draft", _("入力中")
+    SUBMITTED = "submitted", _("提出済")
+    RETURNED = "returned", _("差戻し")
+    APPROVED = "approved", _("承認済")
+
+
+class SelfAssessment(models.TextChoices):
+    ON_TRACK = "on_track", _("順調")
+    MOSTLY = "mostly", _("概ね順調")
+    BEHIND = "behind", _("やや遅れ")
+    LATE = "late", _("遅れ")
+
+
+class Submission(models.Model):
+    """A measure's report for one fiscal year: Do (取組実績), Check (評価・課題), Act (今後の方向性)."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="submissions", verbose_name=_("施策"))
+    plan_year = models.ForeignKey(PlanYear, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("年度"))
+    status = models.CharField(_("状態"), max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.NOT_STARTED)
+    achievements_text = models.TextField(_("取組実績"), blank=True)
+    self_assessment = models.CharField(_("評価（自己評価）"), max_length=20, choices=SelfAssessment.choices, blank=True)
+    issues_text = models.TextField(_("課題"), blank=True)
+    next_steps_text = models.TextField(_("今後の方向性"), blank=True)
+    review_comment = models.TextField(_("本部からのコメント"), blank=True)
+    version = models.PositiveIntegerField(_("版"), default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("更新者")
+    )
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    is_demo = models.BooleanField(_("デモデータ"), default=False, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("年度報告")
+        verbose_name_plural = _("年度報告")
+        constraints = [models.UniqueConstraint(fields=["measure", "plan_year"], name="submission_one_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.measure.code} {self.plan_year}: {self.get_status_display()}"
+
+
+class Transition(models.Model):
+    """One move of a submission through the workflow: who, when, from, to, and why."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("年度報告"))
+    from_status = models.CharField(_("変更前"), max_length=20, choices=SubmissionStatus.choices)
+    to_status = models.CharField(_("変更後"), max_length=20, choices=SubmissionStatus.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("操作者"))
+    at = models.DateTimeField(_("日時"), auto_now_add=True)
+    comment = models.TextField(_("コメント・理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("状態の変更")
+        verbose_name_plural = _("状態の変更")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.submission}: {self.from_status} → {self.to_status}"
+
+
+class ProgressStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("未着手")
+    IN_PROGRESS = "in_progress", _("実施中")
+    DONE = "done", _("完了")
+    DELAYED = "delayed", _("遅延")
+
+
+class ScheduleProgress(models.Model):
+    schedule_item = models.ForeignKey(ScheduleItem, on_delete=models.CASCADE, related_name="progress", verbose_name=_("取組"))
+    plan_year = models.ForeignKey(PlanYear, on_delete=models.PROTECT, related_name="schedule_progress", verbose_name=_("年度"))
+    status = models.CharField(_("進捗"), max_length=20, choices=ProgressStatus.choices)
+    note = models.TextField(_("補足"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("更新者")
+    )
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    is_demo = models.BooleanField(_("デモデータ"), default=False, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("取組の進捗")
+        verbose_name_plural = _("取組の進捗")
+        constraints = [models.UniqueConstraint(fields=["schedule_item", "plan_year"], name="schedule_progress_one_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.schedule_item} {self.plan_year}: {self.get_status_display()}"

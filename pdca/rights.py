@@ -1,0 +1,106 @@
+"""Rights in one place: every view, import, admin action and API asks here.
+
+"May this user edit this measure in this year?" is section membership × role ×
+submission status × year lock. Nothing else in the project re-implements it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from measures.models import Measure, PlanYear, Section
+from pdca.models import Role, Submission, SubmissionStatus
+
+# Statuses in which department staff may still change what they entered.
+STAFF_EDITABLE = {SubmissionStatus.NOT_STARTED, SubmissionStatus.DRAFT, SubmissionStatus.RETURNED}
+
+
+def role_of(user: AbstractBaseUser | AnonymousUser) -> str | None:
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return Role.HQ
+    profile = getattr(user, "profile", None)
+    return profile.role if profile is not None else None
+
+
+def is_hq(user) -> bool:
+    return role_of(user) == Role.HQ
+
+
+def user_sections(user) -> QuerySet[Section]:
+    if role_of(user) is None or getattr(user, "profile", None) is None:
+        return Section.objects.none()
+    return user.profile.sections.all()
+
+
+def owns_measure(user, measure: Measure) -> bool:
+    if role_of(user) != Role.STAFF:
+        return False
+    return measure.measure_sections.filter(section__members__user=user).exists()
+
+
+def measures_owned_by(user, plan) -> QuerySet[Measure]:
+    """The measures a user enters results for: their sections' measures (staff), all (HQ)."""
+    role = role_of(user)
+    if role == Role.HQ:
+        return plan.measures.all()
+    if role == Role.STAFF:
+        return plan.measures.filter(measure_sections__section__members__user=user).distinct()
+    return plan.measures.none()
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def may_edit(user, measure: Measure, plan_year: PlanYear, submission: Submission | None) -> Decision:
+    """May this user change actuals, progress and Check/Act texts of this measure in this year?"""
+    role = role_of(user)
+    status = submission.status if submission is not None else SubmissionStatus.NOT_STARTED
+    if role == Role.HQ:
+        if status == SubmissionStatus.APPROVED:
+            return Decision(False, _("承認済の年度です。変更するには先に「承認を取り消す」を行ってください。"))
+        return Decision(True)
+    if role != Role.STAFF or not owns_measure(user, measure):
+        return Decision(False, _("この施策を編集する権限がありません。"))
+    if not plan_year.is_open:
+        return Decision(False, _("この年度は入力を受け付けていません。"))
+    if status not in STAFF_EDITABLE:
+        return Decision(False, _("%(status)sのため編集できません。") % {"status": SubmissionStatus(status).label})
+    return Decision(True)
+
+
+def may_submit(user, measure: Measure, plan_year: PlanYear, submission: Submission | None) -> Decision:
+    return may_edit(user, measure, plan_year, submission)
+
+
+def may_review(user, submission: Submission | None) -> Decision:
+    """Approve or return: headquarters only, and only a submitted report."""
+    if role_of(user) != Role.HQ:
+        return Decision(False, _("承認・差戻しは本部事務局のみが行えます。"))
+    if submission is None or submission.status != SubmissionStatus.SUBMITTED:
+        return Decision(False, _("提出済の報告ではありません。"))
+    return Decision(True)
+
+
+def may_reopen(user, submission: Submission | None) -> Decision:
+    if role_of(user) != Role.HQ:
+        return Decision(False, _("承認の取消しは本部事務局のみが行えます。"))
+    if submission is None or submission.status != SubmissionStatus.APPROVED:
+        return Decision(False, _("承認済の報告ではありません。"))
+    return Decision(True)
+
+
+def may_edit_plan(user) -> bool:
+    """Plan data and thresholds: headquarters."""
+    return role_of(user) == Role.HQ

@@ -1,0 +1,52 @@
+"""The plan pages: tree with roll-ups, filterable measure list, and the measure card."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django_tables2 import RequestConfig
+
+from indicators.selectors import chosen_fiscal_year, measure_achievement_table, measure_results_for_year, rollup
+from measures.selectors import measure_for_page, measure_list, plan_current, plan_tree
+from pdca.filters import MeasureFilter
+from pdca.tables import MeasureTable
+
+
+def _year_context(plan, request) -> dict:
+    fiscal_year = chosen_fiscal_year(plan, request.GET.get("year"))
+    return {"plan": plan, "fiscal_year": fiscal_year, "plan_years": plan.fiscal_years}
+
+
+def plan_tree_view(request):
+    plan = plan_current()
+    context = _year_context(plan, request)
+    year = context["fiscal_year"]
+    context.update(
+        pillars=plan_tree(plan),
+        rollups={level: rollup(plan=plan, fiscal_year=year, level=level) for level in ("plan", "pillar", "subpillar", "field")},
+        results=measure_results_for_year(plan=plan, fiscal_year=year),
+        bands=list(plan.grade_bands.all()),
+    )
+    return render(request, "pdca/plan_tree.html", context)
+
+
+def measure_list_view(request):
+    plan = plan_current()
+    context = _year_context(plan, request)
+    measure_filter = MeasureFilter(request.GET, queryset=measure_list(plan), plan=plan)
+    table = MeasureTable(
+        measure_filter.qs,
+        fiscal_year=context["fiscal_year"],
+        results=measure_results_for_year(plan=plan, fiscal_year=context["fiscal_year"]),
+    )
+    RequestConfig(request, paginate={"per_page": 100}).configure(table)
+    context.update(filter=measure_filter, table=table)
+    return render(request, "pdca/measure_list.html", context)
+
+
+def measure_detail_view(request, code: str):
+    plan = plan_current()
+    context = _year_context(plan, request)
+    measure = measure_for_page(plan, code)
+    rows, results = measure_achievement_table(measure)
+    context.update(measure=measure, indicator_rows=rows, measure_results=results)
+    return render(request, "pdca/measure_detail.html", context)
