@@ -65,9 +65,7 @@ def parse_decimal(
         raise ValueParseError(_("値が大きすぎます（1兆未満で入力してください）。"))
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > MAX_DECIMAL_PLACES:
-        raise ValueParseError(
-            _("小数点以下は%(places)d桁までで入力してください。") % {"places": MAX_DECIMAL_PLACES}
-        )
+        raise ValueParseError(_("小数点以下は%(places)d桁までで入力してください。") % {"places": MAX_DECIMAL_PLACES})
     return value
 
 

@@ -119,9 +119,7 @@ def indicator_achievement(
     else:
         if actual_value is None or target_value is None:
             return Achievement(Outcome.UNREPORTED)
-        raw = numeric_rate(
-            actual=actual_value, target=target_value, lower_is_better=lower_is_better, baseline=baseline
-        )
+        raw = numeric_rate(actual=actual_value, target=target_value, lower_is_better=lower_is_better, baseline=baseline)
     return Achievement(Outcome.GRADED, raw, min(raw, rules.rollup_cap), grade_for(raw, rules.bands))
 
 

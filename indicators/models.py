@@ -35,7 +35,11 @@ class MilestoneStatus(models.TextChoices):
 class Indicator(models.Model):
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("施策"))
     subprogramme = models.ForeignKey(
-        SubProgramme, on_delete=models.CASCADE, null=True, blank=True, related_name="indicators",
+        SubProgramme,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="indicators",
         verbose_name=_("施策内の取組"),
     )
     name = models.CharField(_("成果指標"), max_length=300)
@@ -66,7 +70,9 @@ class Indicator(models.Model):
 
 
 class Target(models.Model):
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets", verbose_name=_("成果指標"))
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="targets", verbose_name=_("成果指標")
+    )
     plan_year = models.ForeignKey(PlanYear, on_delete=models.PROTECT, related_name="targets", verbose_name=_("年度"))
     text = models.CharField(_("目標（原文）"), max_length=300, blank=True)
     value = models.DecimalField(_("目標値"), max_digits=20, decimal_places=4, null=True, blank=True)
@@ -93,16 +99,20 @@ class Actual(models.Model):
     """What a department reports for an indicator and year, with its achievement stored
     when written (see indicators.services)."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="actuals", verbose_name=_("成果指標"))
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="actuals", verbose_name=_("成果指標")
+    )
     plan_year = models.ForeignKey(PlanYear, on_delete=models.PROTECT, related_name="actuals", verbose_name=_("年度"))
     value = models.DecimalField(_("実績値"), max_digits=20, decimal_places=4, null=True, blank=True)
-    milestone_status = models.CharField(
-        _("達成状況"), max_length=20, choices=MilestoneStatus.choices, blank=True
-    )
+    milestone_status = models.CharField(_("達成状況"), max_length=20, choices=MilestoneStatus.choices, blank=True)
     description = models.TextField(_("実施内容"), blank=True)
     comment = models.TextField(_("備考"), blank=True)
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("入力者"),
     )
     entered_at = models.DateTimeField(_("入力日時"), auto_now=True)
@@ -139,7 +149,9 @@ class MeasureResult(models.Model):
         UNREPORTED = "unreported", _("未報告")
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="results", verbose_name=_("施策"))
-    plan_year = models.ForeignKey(PlanYear, on_delete=models.CASCADE, related_name="measure_results", verbose_name=_("年度"))
+    plan_year = models.ForeignKey(
+        PlanYear, on_delete=models.CASCADE, related_name="measure_results", verbose_name=_("年度")
+    )
     outcome = models.CharField(_("状態"), max_length=20, choices=Outcome.choices)
     rate = models.DecimalField(_("達成率（上限適用後の平均）"), max_digits=12, decimal_places=4, null=True, blank=True)
     grade = models.CharField(_("評価"), max_length=8, blank=True)

@@ -153,7 +153,9 @@ def _check_plan_rules(check: _Checker, plan: dict) -> None:
         where = f"plan.grades[{index}]"
         check.require(grade, "code", where)
         check.require(grade, "label", where)
-        rate = check.decimal(grade.get("min_rate") if isinstance(grade, dict) else None, where, "min_rate", nullable=False)
+        rate = check.decimal(
+            grade.get("min_rate") if isinstance(grade, dict) else None, where, "min_rate", nullable=False
+        )
         if rate is not None and previous is not None and rate >= previous:
             check.fail(where, "min_rate", "評価区分は下限の高い順に並べてください")
         previous = rate if rate is not None else previous
@@ -162,7 +164,9 @@ def _check_plan_rules(check: _Checker, plan: dict) -> None:
     for index, judgement in enumerate(check.require(plan, "judgements", "plan", list) or []):
         where = f"plan.judgements[{index}]"
         check.require(judgement, "label", where)
-        share = check.decimal(judgement.get("min_share") if isinstance(judgement, dict) else None, where, "min_share", nullable=False)
+        share = check.decimal(
+            judgement.get("min_share") if isinstance(judgement, dict) else None, where, "min_share", nullable=False
+        )
         if share is not None and not 0 <= share <= 1:
             check.fail(where, "min_share", "0〜1 の範囲で指定してください")
     cap = check.decimal(plan.get("rollup_cap"), "plan", "rollup_cap", nullable=False)
@@ -260,7 +264,9 @@ def _check_subprogramme_ref(check: _Checker, obj: Any, where: str, numbers: set[
     return sub
 
 
-def _check_indicator(check: _Checker, indicator: Any, where: str, numbers: set[int], period: set[int], keys: set) -> None:
+def _check_indicator(
+    check: _Checker, indicator: Any, where: str, numbers: set[int], period: set[int], keys: set
+) -> None:
     name = check.require(indicator, "name", where)
     sub = _check_subprogramme_ref(check, indicator, where, numbers)
     if (sub, name) in keys:
@@ -284,7 +290,9 @@ def _check_indicator(check: _Checker, indicator: Any, where: str, numbers: set[i
         if not year_key.isdigit() or int(year_key) not in period:
             check.fail(target_where, "year", f"{year_key!r} は計画期間外の年度です")
         check.require(target, "text", target_where)
-        value = check.decimal(target.get("value") if isinstance(target, dict) else None, target_where, "value", nullable=True)
+        value = check.decimal(
+            target.get("value") if isinstance(target, dict) else None, target_where, "value", nullable=True
+        )
         if value is not None and kind == IndicatorKind.MILESTONE:
             check.fail(target_where, "value", "定性目標（milestone）の目標に数値は持てません")
         if value is not None and value < 0:
@@ -357,7 +365,8 @@ class _PlanWriter:
         codes = []
         for order, grade in enumerate(spec["grades"], start=1):
             GradeBand.objects.update_or_create(
-                plan=plan, code=grade["code"],
+                plan=plan,
+                code=grade["code"],
                 defaults={"label": grade["label"], "min_rate": Decimal(str(grade["min_rate"])), "order": order},
             )
             codes.append(grade["code"])
@@ -365,7 +374,8 @@ class _PlanWriter:
         labels = []
         for order, judgement in enumerate(spec["judgements"], start=1):
             ProgressJudgement.objects.update_or_create(
-                plan=plan, label=judgement["label"],
+                plan=plan,
+                label=judgement["label"],
                 defaults={"min_share": Decimal(str(judgement["min_share"])), "order": order},
             )
             labels.append(judgement["label"])
@@ -438,7 +448,9 @@ class _PlanWriter:
         for i_order, item_spec in enumerate(spec["schedule"], start=1):
             subprogramme = self.subprogrammes.get(item_spec["subprogramme"])
             item, _ = ScheduleItem.objects.update_or_create(
-                measure=measure, subprogramme=subprogramme, name=item_spec["name"],
+                measure=measure,
+                subprogramme=subprogramme,
+                name=item_spec["name"],
                 defaults={"order": i_order, "reading": item_spec.get("reading") or ""},
             )
             item.years.set([self.years[year] for year in item_spec["fiscal_years"]])
@@ -498,31 +510,29 @@ def plan_export(plan: Plan) -> dict:
     """The plan as a plan-file document, in a fixed number of queries."""
     pillars = []
     for pillar in plan.pillars.prefetch_related("subpillars__fields"):
-        pillars.append({
-            "code": pillar.code,
-            "name": pillar.name,
-            "subpillars": [
-                {
-                    "code": sub.code,
-                    "name": sub.name,
-                    "fields": [
-                        {"code": f.code, "name": f.name, "description": f.description}
-                        for f in sub.fields.all()
-                    ],
-                }
-                for sub in pillar.subpillars.all()
-            ],
-        })
-    measures = (
-        plan.measures.select_related("field")
-        .prefetch_related(
-            "measure_sections__section__bureau",
-            "subprogrammes",
-            "schedule_items__years",
-            "schedule_items__subprogramme",
-            "indicators__subprogramme",
-            "indicators__targets__plan_year",
+        pillars.append(
+            {
+                "code": pillar.code,
+                "name": pillar.name,
+                "subpillars": [
+                    {
+                        "code": sub.code,
+                        "name": sub.name,
+                        "fields": [
+                            {"code": f.code, "name": f.name, "description": f.description} for f in sub.fields.all()
+                        ],
+                    }
+                    for sub in pillar.subpillars.all()
+                ],
+            }
         )
+    measures = plan.measures.select_related("field").prefetch_related(
+        "measure_sections__section__bureau",
+        "subprogrammes",
+        "schedule_items__years",
+        "schedule_items__subprogramme",
+        "indicators__subprogramme",
+        "indicators__targets__plan_year",
     )
     return {
         "format": FORMAT,
@@ -535,9 +545,7 @@ def plan_export(plan: Plan) -> dict:
                 {"code": b.code, "label": b.label, "min_rate": _decimal_text(b.min_rate)}
                 for b in plan.grade_bands.all()
             ],
-            "judgements": [
-                {"label": j.label, "min_share": _decimal_text(j.min_share)} for j in plan.judgements.all()
-            ],
+            "judgements": [{"label": j.label, "min_share": _decimal_text(j.min_share)} for j in plan.judgements.all()],
             "rollup_cap": _decimal_text(plan.rollup_cap),
             "milestone_rates": {
                 "achieved": _decimal_text(plan.milestone_achieved_rate),

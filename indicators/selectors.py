@@ -127,8 +127,7 @@ def _bureau_rows(results, group_by: str, bands) -> list[dict]:
 def measure_results_for_year(*, plan: Plan, fiscal_year: int) -> dict[int, MeasureResult]:
     """Each measure's stored result in a year, keyed by measure id (one query)."""
     return {
-        r.measure_id: r
-        for r in MeasureResult.objects.filter(plan_year__plan=plan, plan_year__fiscal_year=fiscal_year)
+        r.measure_id: r for r in MeasureResult.objects.filter(plan_year__plan=plan, plan_year__fiscal_year=fiscal_year)
     }
 
 
@@ -181,8 +180,10 @@ def measure_achievement_table(measure: Measure) -> tuple[list[IndicatorRow], dic
 def default_fiscal_year(plan: Plan) -> int:
     """The latest plan year with any reported actual; the first plan year when nothing is reported."""
     latest = (
-        Actual.objects.filter(plan_year__plan=plan).order_by("-plan_year__fiscal_year")
-        .values_list("plan_year__fiscal_year", flat=True).first()
+        Actual.objects.filter(plan_year__plan=plan)
+        .order_by("-plan_year__fiscal_year")
+        .values_list("plan_year__fiscal_year", flat=True)
+        .first()
     )
     return latest or plan.first_fiscal_year
 

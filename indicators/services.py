@@ -76,9 +76,7 @@ def actual_record(
     if plan_year.plan_id != indicator.measure.plan_id:
         raise ValidationError("年度が施策の計画と一致しません。")
     with transaction.atomic():
-        actual = (
-            Actual.objects.select_for_update().filter(indicator=indicator, plan_year=plan_year).first()
-        )
+        actual = Actual.objects.select_for_update().filter(indicator=indicator, plan_year=plan_year).first()
         if actual is not None and expected_version is not None and actual.version != expected_version:
             raise StaleVersionError(actual)
         if actual is None:
@@ -154,9 +152,7 @@ def results_recompute(*, plan: Plan, measures: Iterable[Measure] | None = None) 
                 changed.append(actual)
         # bulk_update bypasses history on purpose: a recomputation is not a user's change.
         Actual.objects.bulk_update(changed, ["raw_rate", "capped_rate", "grade"], batch_size=1000)
-        measure_results_refresh(
-            measures=list(measures) if measures is not None else None, plan=plan
-        )
+        measure_results_refresh(measures=list(measures) if measures is not None else None, plan=plan)
 
 
 def measure_results_refresh(

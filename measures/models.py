@@ -16,9 +16,7 @@ class Plan(models.Model):
     name = models.CharField(_("計画名"), max_length=200)
     first_fiscal_year = models.PositiveSmallIntegerField(_("計画期間（開始年度）"))
     last_fiscal_year = models.PositiveSmallIntegerField(_("計画期間（終了年度）"))
-    rollup_cap = models.DecimalField(
-        _("集計時の達成率上限"), max_digits=6, decimal_places=4, default=Decimal("1")
-    )
+    rollup_cap = models.DecimalField(_("集計時の達成率上限"), max_digits=6, decimal_places=4, default=Decimal("1"))
     milestone_achieved_rate = models.DecimalField(
         _("達成の達成率"), max_digits=6, decimal_places=4, default=Decimal("1")
     )
@@ -59,9 +57,7 @@ class PlanYear(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="years", verbose_name=_("計画"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
-    is_open = models.BooleanField(
-        _("入力受付中"), default=True, help_text=_("所属担当者が実績を入力できる年度です。")
-    )
+    is_open = models.BooleanField(_("入力受付中"), default=True, help_text=_("所属担当者が実績を入力できる年度です。"))
 
     class Meta:
         verbose_name = _("計画年度")
@@ -210,8 +206,12 @@ class Measure(models.Model):
 
 
 class MeasureSection(models.Model):
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="measure_sections", verbose_name=_("施策"))
-    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="measure_sections", verbose_name=_("所属"))
+    measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, related_name="measure_sections", verbose_name=_("施策")
+    )
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, related_name="measure_sections", verbose_name=_("所属")
+    )
     is_primary = models.BooleanField(_("主所管"), default=False)
     order = models.PositiveSmallIntegerField(_("順序"))
 
@@ -248,9 +248,15 @@ class SubProgramme(models.Model):
 
 
 class ScheduleItem(models.Model):
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="schedule_items", verbose_name=_("施策"))
+    measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, related_name="schedule_items", verbose_name=_("施策")
+    )
     subprogramme = models.ForeignKey(
-        SubProgramme, on_delete=models.CASCADE, null=True, blank=True, related_name="schedule_items",
+        SubProgramme,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="schedule_items",
         verbose_name=_("施策内の取組"),
     )
     name = models.CharField(_("年度ごとの取組"), max_length=300)
@@ -275,7 +281,9 @@ class ProgressJudgement(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="judgements", verbose_name=_("計画"))
     label = models.CharField(_("判定"), max_length=40)
     min_share = models.DecimalField(
-        _("達成した施策の割合の下限"), max_digits=6, decimal_places=4,
+        _("達成した施策の割合の下限"),
+        max_digits=6,
+        decimal_places=4,
         help_text=_("評価が最上位（達成）の施策の割合がこの値以上でこの判定になります。"),
     )
     order = models.PositiveSmallIntegerField(_("順序"))

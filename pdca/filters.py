@@ -17,8 +17,11 @@ class MeasureFilter(django_filters.FilterSet):
     )
     field = django_filters.ModelChoiceFilter(queryset=Field.objects.none(), label=_("分野"), empty_label=_("すべて"))
     bureau = django_filters.ModelChoiceFilter(
-        field_name="measure_sections__section__bureau", queryset=Bureau.objects.none(), label=_("所管局"),
-        empty_label=_("すべて"), distinct=True,
+        field_name="measure_sections__section__bureau",
+        queryset=Bureau.objects.none(),
+        label=_("所管局"),
+        empty_label=_("すべて"),
+        distinct=True,
     )
     target_fiscal_year = django_filters.ChoiceFilter(choices=(), label=_("達成年度"), empty_label=_("すべて"))
     q = django_filters.CharFilter(method="search", label=_("キーワード"))

@@ -18,7 +18,9 @@ class Role(models.TextChoices):
 
 
 class Profile(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("ユーザー"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("ユーザー")
+    )
     role = models.CharField(_("役割"), max_length=10, choices=Role.choices, default=Role.VIEWER)
     sections = models.ManyToManyField(Section, blank=True, related_name="members", verbose_name=_("所属"))
     is_demo = models.BooleanField(_("デモアカウント"), default=False, editable=False)
@@ -50,8 +52,12 @@ class Submission(models.Model):
     """A measure's report for one fiscal year: Do (取組実績), Check (評価・課題), Act (今後の方向性)."""
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="submissions", verbose_name=_("施策"))
-    plan_year = models.ForeignKey(PlanYear, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("年度"))
-    status = models.CharField(_("状態"), max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.NOT_STARTED)
+    plan_year = models.ForeignKey(
+        PlanYear, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("年度")
+    )
+    status = models.CharField(
+        _("状態"), max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.NOT_STARTED
+    )
     achievements_text = models.TextField(_("取組実績"), blank=True)
     self_assessment = models.CharField(_("評価（自己評価）"), max_length=20, choices=SelfAssessment.choices, blank=True)
     issues_text = models.TextField(_("課題"), blank=True)
@@ -59,7 +65,12 @@ class Submission(models.Model):
     review_comment = models.TextField(_("本部からのコメント"), blank=True)
     version = models.PositiveIntegerField(_("版"), default=0)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("更新者")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("更新者"),
     )
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
     is_demo = models.BooleanField(_("デモデータ"), default=False, editable=False)
@@ -77,10 +88,14 @@ class Submission(models.Model):
 class Transition(models.Model):
     """One move of a submission through the workflow: who, when, from, to, and why."""
 
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("年度報告"))
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("年度報告")
+    )
     from_status = models.CharField(_("変更前"), max_length=20, choices=SubmissionStatus.choices)
     to_status = models.CharField(_("変更後"), max_length=20, choices=SubmissionStatus.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("操作者"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("操作者")
+    )
     at = models.DateTimeField(_("日時"), auto_now_add=True)
     comment = models.TextField(_("コメント・理由"), blank=True)
 
@@ -101,12 +116,21 @@ class ProgressStatus(models.TextChoices):
 
 
 class ScheduleProgress(models.Model):
-    schedule_item = models.ForeignKey(ScheduleItem, on_delete=models.CASCADE, related_name="progress", verbose_name=_("取組"))
-    plan_year = models.ForeignKey(PlanYear, on_delete=models.PROTECT, related_name="schedule_progress", verbose_name=_("年度"))
+    schedule_item = models.ForeignKey(
+        ScheduleItem, on_delete=models.CASCADE, related_name="progress", verbose_name=_("取組")
+    )
+    plan_year = models.ForeignKey(
+        PlanYear, on_delete=models.PROTECT, related_name="schedule_progress", verbose_name=_("年度")
+    )
     status = models.CharField(_("進捗"), max_length=20, choices=ProgressStatus.choices)
     note = models.TextField(_("補足"), blank=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("更新者")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("更新者"),
     )
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
     is_demo = models.BooleanField(_("デモデータ"), default=False, editable=False)
@@ -115,7 +139,9 @@ class ScheduleProgress(models.Model):
     class Meta:
         verbose_name = _("取組の進捗")
         verbose_name_plural = _("取組の進捗")
-        constraints = [models.UniqueConstraint(fields=["schedule_item", "plan_year"], name="schedule_progress_one_per_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule_item", "plan_year"], name="schedule_progress_one_per_year")
+        ]
 
     def __str__(self) -> str:
         return f"{self.schedule_item} {self.plan_year}: {self.get_status_display()}"

@@ -1,10 +1,15 @@
 from django.urls import path
 
-from pdca.views import plan
+from pdca.views import entry, plan
 
 urlpatterns = [
     path("", plan.plan_tree_view, name="home"),
     path("plan/", plan.plan_tree_view, name="plan_tree"),
     path("measures/", plan.measure_list_view, name="measure_list"),
     path("measures/<str:code>/", plan.measure_detail_view, name="measure_detail"),
+    path("entry/", entry.worklist_view, name="worklist"),
+    path("entry/<str:code>/<int:fiscal_year>/", entry.entry_view, name="entry"),
+    path("review/<str:code>/<int:fiscal_year>/approve/", entry.approve_view, name="review_approve"),
+    path("review/<str:code>/<int:fiscal_year>/return/", entry.return_view, name="review_return"),
+    path("review/<str:code>/<int:fiscal_year>/reopen/", entry.reopen_view, name="review_reopen"),
 ]

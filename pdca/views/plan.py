@@ -7,7 +7,10 @@ from django_tables2 import RequestConfig
 
 from indicators.selectors import chosen_fiscal_year, measure_achievement_table, measure_results_for_year, rollup
 from measures.selectors import measure_for_page, measure_list, plan_current, plan_tree
+from pdca import rights
 from pdca.filters import MeasureFilter
+from pdca.selectors import measure_history, transitions_for
+from pdca.services import submission_for
 from pdca.tables import MeasureTable
 
 
@@ -22,7 +25,10 @@ def plan_tree_view(request):
     year = context["fiscal_year"]
     context.update(
         pillars=plan_tree(plan),
-        rollups={level: rollup(plan=plan, fiscal_year=year, level=level) for level in ("plan", "pillar", "subpillar", "field")},
+        rollups={
+            level: rollup(plan=plan, fiscal_year=year, level=level)
+            for level in ("plan", "pillar", "subpillar", "field")
+        },
         results=measure_results_for_year(plan=plan, fiscal_year=year),
         bands=list(plan.grade_bands.all()),
     )
@@ -48,5 +54,17 @@ def measure_detail_view(request, code: str):
     context = _year_context(plan, request)
     measure = measure_for_page(plan, code)
     rows, results = measure_achievement_table(measure)
-    context.update(measure=measure, indicator_rows=rows, measure_results=results)
+    plan_year = plan.years.get(fiscal_year=context["fiscal_year"])
+    submission = submission_for(measure, plan_year)
+    context.update(
+        measure=measure,
+        indicator_rows=rows,
+        measure_results=results,
+        submission=submission,
+        may_edit=rights.may_edit(request.user, measure, plan_year, submission),
+        may_review=rights.may_review(request.user, submission if submission.pk else None),
+        may_reopen=rights.may_reopen(request.user, submission if submission.pk else None),
+        history=measure_history(measure),
+        transitions=transitions_for(measure),
+    )
     return render(request, "pdca/measure_detail.html", context)

@@ -21,7 +21,12 @@ from indicators.achievement import (
 )
 
 RULES = Rules(
-    bands=[Band("A", "達成", D("1")), Band("B", "概ね達成", D("0.8")), Band("C", "一部未達成", D("0.5")), Band("D", "未達成", D("0"))],
+    bands=[
+        Band("A", "達成", D("1")),
+        Band("B", "概ね達成", D("0.8")),
+        Band("C", "一部未達成", D("0.5")),
+        Band("D", "未達成", D("0")),
+    ],
     rollup_cap=D("1"),
     milestone_rates={"achieved": D("1"), "partial": D("0.5"), "not_achieved": D("0")},
 )
@@ -30,16 +35,27 @@ JUDGEMENTS = [("順調", D("1")), ("概ね順調", D("0.6666")), ("やや遅れ"
 
 def numeric(target, actual, *, lower=False, baseline=None, has_target=True):
     return indicator_achievement(
-        has_target=has_target, target_value=None if target is None else D(target), is_milestone=False,
-        lower_is_better=lower, baseline=None if baseline is None else D(baseline),
-        actual_value=None if actual is None else D(actual), milestone_status=None, rules=RULES,
+        has_target=has_target,
+        target_value=None if target is None else D(target),
+        is_milestone=False,
+        lower_is_better=lower,
+        baseline=None if baseline is None else D(baseline),
+        actual_value=None if actual is None else D(actual),
+        milestone_status=None,
+        rules=RULES,
     )
 
 
 def milestone(status):
     return indicator_achievement(
-        has_target=True, target_value=None, is_milestone=True, lower_is_better=False, baseline=None,
-        actual_value=None, milestone_status=status, rules=RULES,
+        has_target=True,
+        target_value=None,
+        is_milestone=True,
+        lower_is_better=False,
+        baseline=None,
+        actual_value=None,
+        milestone_status=status,
+        rules=RULES,
     )
 
 
@@ -75,7 +91,9 @@ def test_numeric_indicators_by_hand(target, actual, lower, baseline, raw, capped
     assert result == Achievement(Outcome.GRADED, D(raw), D(capped), grade)
 
 
-@pytest.mark.parametrize(("status", "rate", "grade"), [("achieved", "1", "A"), ("partial", "0.5", "C"), ("not_achieved", "0", "D")])
+@pytest.mark.parametrize(
+    ("status", "rate", "grade"), [("achieved", "1", "A"), ("partial", "0.5", "C"), ("not_achieved", "0", "D")]
+)
 def test_milestones_take_the_plan_rates(status, rate, grade):
     result = milestone(status)
     assert (result.raw_rate, result.grade) == (D(rate).quantize(D("0.0001")), grade)

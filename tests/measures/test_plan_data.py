@@ -25,10 +25,27 @@ def test_the_plan_has_2_pillars_7_subpillars_21_fields_and_76_measures(plan):
 
 def test_measures_per_field_match_the_table_of_contents(plan):
     expected = {
-        "I-①-ア": 4, "I-①-イ": 3, "I-①-ウ": 7, "I-①-エ": 3, "I-①-オ": 4, "I-①-カ": 9,
-        "I-②-ア": 4, "I-②-イ": 5, "I-③-ア": 5, "I-③-イ": 3, "I-③-ウ": 1, "I-③-エ": 3,
-        "II-①-ア": 4, "II-①-イ": 4, "II-①-ウ": 2, "II-②-ア": 3, "II-②-イ": 1,
-        "II-③-ア": 2, "II-③-イ": 7, "II-④-ア": 1, "II-④-イ": 1,
+        "I-①-ア": 4,
+        "I-①-イ": 3,
+        "I-①-ウ": 7,
+        "I-①-エ": 3,
+        "I-①-オ": 4,
+        "I-①-カ": 9,
+        "I-②-ア": 4,
+        "I-②-イ": 5,
+        "I-③-ア": 5,
+        "I-③-イ": 3,
+        "I-③-ウ": 1,
+        "I-③-エ": 3,
+        "II-①-ア": 4,
+        "II-①-イ": 4,
+        "II-①-ウ": 2,
+        "II-②-ア": 3,
+        "II-②-イ": 1,
+        "II-③-ア": 2,
+        "II-③-イ": 7,
+        "II-④-ア": 1,
+        "II-④-イ": 1,
     }
     actual = {f.code: f.measures.count() for f in Field.objects.filter(subpillar__pillar__plan=plan)}
     assert actual == expected
@@ -52,8 +69,13 @@ def test_codes_are_canonical(plan):
 
 def test_every_target_and_schedule_year_lies_inside_the_plan_period(plan):
     years = set(plan.fiscal_years)
-    assert set(Target.objects.filter(indicator__measure__plan=plan).values_list("plan_year__fiscal_year", flat=True)) <= years
-    assert set(PlanYear.objects.filter(schedule_items__measure__plan=plan).values_list("fiscal_year", flat=True)) <= years
+    assert (
+        set(Target.objects.filter(indicator__measure__plan=plan).values_list("plan_year__fiscal_year", flat=True))
+        <= years
+    )
+    assert (
+        set(PlanYear.objects.filter(schedule_items__measure__plan=plan).values_list("fiscal_year", flat=True)) <= years
+    )
 
 
 def test_milestone_targets_carry_no_number_and_numeric_targets_do(plan):
@@ -98,7 +120,9 @@ CELLS = [
 @pytest.mark.parametrize(("code", "indicator", "year", "text", "value"), CELLS)
 def test_target_cell_matches_the_printed_card(plan, code, indicator, year, text, value):
     target = Target.objects.get(
-        indicator__measure__plan=plan, indicator__measure__code=code, indicator__name=indicator,
+        indicator__measure__plan=plan,
+        indicator__measure__code=code,
+        indicator__name=indicator,
         plan_year__fiscal_year=year,
     )
     assert target.text == text

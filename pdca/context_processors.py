@@ -1,0 +1,16 @@
+"""What every page's frame needs: the user's role (for the menu) and whether demo data exists."""
+
+from __future__ import annotations
+
+from indicators.models import Actual
+from pdca import rights
+from pdca.models import Role
+
+
+def app(request) -> dict:
+    role = rights.role_of(request.user) if hasattr(request, "user") else None
+    return {
+        "user_role": role,
+        "may_enter": role in (Role.STAFF, Role.HQ),
+        "demo_data_present": role is not None and Actual.objects.filter(is_demo=True).exists(),
+    }

@@ -1,0 +1,163 @@
+"""Demo accounts and demo data, so that a newcomer sees a living product.
+
+Used only by `seed_demo` (run by bin/start), never by a production deployment. Every demo
+row is marked `is_demo`, so `seed_demo --clear` removes exactly those and nothing real.
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from indicators.models import Actual, MilestoneStatus, Target
+from indicators.services import actual_record, results_recompute
+from measures.models import Plan, Section
+from pdca.models import (
+    Profile,
+    ProgressStatus,
+    Role,
+    ScheduleProgress,
+    SelfAssessment,
+    Submission,
+    SubmissionStatus,
+    Transition,
+)
+
+DEMO_ACCOUNTS = [
+    # username, role, display name, sections (bureau, section)
+    ("hq", Role.HQ, "本部事務局（デモ）", []),
+    ("viewer", Role.VIEWER, "CIO・CDO（デモ）", []),
+    ("staff-ict", Role.STAFF, "ICT・データ戦略課 担当（デモ）", [("総務局", "ICT・データ戦略課")]),
+    ("staff-system", Role.STAFF, "情報システム課 担当（デモ）", [("総務局", "情報システム課")]),
+    ("staff-tourism", Role.STAFF, "国際観光課 担当（デモ）", [("国際文化観光局", "国際観光課")]),
+]
+DEMO_YEARS = (2019, 2020, 2021)
+
+
+def demo_accounts_create() -> list[User]:
+    users = []
+    for username, role, display_name, sections in DEMO_ACCOUNTS:
+        user, _ = User.objects.get_or_create(username=username)
+        user.first_name = display_name
+        user.set_password(settings.DEMO_PASSWORD)
+        user.save()
+        profile, _ = Profile.objects.update_or_create(user=user, defaults={"role": role, "is_demo": True})
+        profile.sections.set([Section.objects.get(bureau__name=b, name=s) for b, s in sections])
+        users.append(user)
+    return users
+
+
+def _actual_value(target: Target, rng: random.Random, lower: bool) -> Decimal:
+    """A plausible actual: mostly near the target, sometimes short, now and then well over."""
+    value = target.value or Decimal(0)
+    if lower:
+        return value if rng.random() < 0.85 else value + rng.randint(1, 3)
+    factor = rng.choice([1.0, 1.0, 1.05, 1.2, 0.95, 0.85, 0.7, 0.4, 1.5])
+    return (value * Decimal(str(factor))).quantize(Decimal("1"))
+
+
+@transaction.atomic
+def demo_data_create(plan: Plan, seed: int = 2019) -> int:
+    """Create demo actuals, progress and Check/Act texts for R1–R3; returns the number of actuals."""
+    rng = random.Random(seed)
+    hq = User.objects.get(username="hq")
+    count = 0
+    for plan_year in plan.years.filter(fiscal_year__in=DEMO_YEARS):
+        is_latest = plan_year.fiscal_year == max(DEMO_YEARS)
+        for measure in plan.measures.prefetch_related("indicators", "schedule_items__years"):
+            if Submission.objects.filter(measure=measure, plan_year=plan_year, is_demo=False).exists():
+                continue  # never overwrite a real report
+            if is_latest and rng.random() < 0.15:
+                continue  # 未入力: some measures have not reported yet
+            targets = {
+                t.indicator_id: t for t in Target.objects.filter(indicator__measure=measure, plan_year=plan_year)
+            }
+            for indicator in measure.indicators.all():
+                target = targets.get(indicator.pk)
+                if target is None or not target.is_set:
+                    continue
+                if indicator.is_milestone:
+                    status = rng.choices(
+                        [MilestoneStatus.ACHIEVED, MilestoneStatus.PARTIAL, MilestoneStatus.NOT_ACHIEVED], [8, 2, 1]
+                    )[0]
+                    actual_record(
+                        indicator=indicator,
+                        plan_year=plan_year,
+                        milestone_status=status,
+                        description=f"{target.text}に向けて予定どおり取り組んだ（デモ）",
+                        user=hq,
+                        is_demo=True,
+                    )
+                else:
+                    actual_record(
+                        indicator=indicator,
+                        plan_year=plan_year,
+                        value=_actual_value(target, rng, indicator.direction == "lower"),
+                        user=hq,
+                        is_demo=True,
+                    )
+                count += 1
+            for item in measure.schedule_items.all():
+                if plan_year in item.years.all():
+                    status = rng.choices(
+                        [ProgressStatus.DONE, ProgressStatus.IN_PROGRESS, ProgressStatus.DELAYED], [6, 3, 1]
+                    )[0]
+                    ScheduleProgress.objects.update_or_create(
+                        schedule_item=item,
+                        plan_year=plan_year,
+                        defaults={"status": status, "note": "", "updated_by": hq, "is_demo": True},
+                    )
+            if is_latest:
+                status = rng.choices(
+                    [
+                        SubmissionStatus.APPROVED,
+                        SubmissionStatus.SUBMITTED,
+                        SubmissionStatus.RETURNED,
+                        SubmissionStatus.DRAFT,
+                    ],
+                    [5, 2, 1, 2],
+                )[0]
+            else:
+                status = SubmissionStatus.APPROVED
+            submission, _ = Submission.objects.update_or_create(
+                measure=measure,
+                plan_year=plan_year,
+                defaults={
+                    "status": status,
+                    "achievements_text": f"{measure.name}について、年度計画に沿って取組を進めた（デモ）。",
+                    "self_assessment": rng.choice(
+                        [SelfAssessment.ON_TRACK, SelfAssessment.ON_TRACK, SelfAssessment.MOSTLY, SelfAssessment.BEHIND]
+                    ),
+                    "issues_text": "関係所属との調整に時間を要した（デモ）。",
+                    "next_steps_text": "次年度は利用者の声を踏まえて改善を進める（デモ）。",
+                    "review_comment": "指標の根拠資料を添えてください（デモ）。"
+                    if status == SubmissionStatus.RETURNED
+                    else "",
+                    "version": 1,
+                    "updated_by": hq,
+                    "is_demo": True,
+                },
+            )
+            Transition.objects.create(
+                submission=submission,
+                from_status=SubmissionStatus.NOT_STARTED,
+                to_status=status,
+                user=hq,
+                comment="デモデータ",
+            )
+    return count
+
+
+@transaction.atomic
+def demo_data_clear() -> None:
+    """Remove every demo row (actuals, progress, reports) and recompute the results; real entries stay."""
+    plans = list(Plan.objects.filter(measures__indicators__actuals__is_demo=True).distinct())
+    Actual.objects.filter(is_demo=True).delete()
+    ScheduleProgress.objects.filter(is_demo=True).delete()
+    Submission.objects.filter(is_demo=True).delete()
+    for plan in plans:
+        results_recompute(plan=plan)

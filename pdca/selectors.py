@@ -1,0 +1,157 @@
+"""Reads for the yearly cycle: a clerk's worklist, a measure-year's entry state, history."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from itertools import chain
+
+from indicators.models import Actual, MilestoneStatus, Target
+from measures.models import Measure, Plan, PlanYear, ScheduleItem
+from pdca import rights
+from pdca.models import ScheduleProgress, Submission, SubmissionStatus, Transition
+
+
+@dataclass
+class WorkItem:
+    measure: Measure
+    status: str
+    status_label: str
+    missing_actuals: int
+    missing_progress: int
+
+
+def worklist(user, plan: Plan, plan_year: PlanYear) -> list[WorkItem]:
+    """The measures a user reports on in a year, with status and what is still missing.
+    A fixed number of queries, whatever the number of measures."""
+    measures = list(rights.measures_owned_by(user, plan).select_related("field").order_by("order"))
+    ids = [m.pk for m in measures]
+    submissions = {s.measure_id: s for s in Submission.objects.filter(measure_id__in=ids, plan_year=plan_year)}
+    reported = set(
+        Actual.objects.filter(indicator__measure_id__in=ids, plan_year=plan_year).values_list("indicator_id", flat=True)
+    )
+    missing_actuals: Counter[int] = Counter()
+    for target in Target.objects.filter(indicator__measure_id__in=ids, plan_year=plan_year).select_related("indicator"):
+        if target.is_set and target.indicator_id not in reported:
+            missing_actuals[target.indicator.measure_id] += 1
+    with_progress = set(
+        ScheduleProgress.objects.filter(schedule_item__measure_id__in=ids, plan_year=plan_year).values_list(
+            "schedule_item_id", flat=True
+        )
+    )
+    missing_progress: Counter[int] = Counter()
+    for item_id, measure_id in ScheduleItem.objects.filter(measure_id__in=ids, years=plan_year).values_list(
+        "pk", "measure_id"
+    ):
+        if item_id not in with_progress:
+            missing_progress[measure_id] += 1
+    items = []
+    for measure in measures:
+        submission = submissions.get(measure.pk)
+        status = submission.status if submission else SubmissionStatus.NOT_STARTED
+        items.append(
+            WorkItem(
+                measure=measure,
+                status=status,
+                status_label=SubmissionStatus(status).label,
+                missing_actuals=missing_actuals[measure.pk],
+                missing_progress=missing_progress[measure.pk],
+            )
+        )
+    return items
+
+
+def entry_state(measure: Measure, plan_year: PlanYear):
+    """What the entry page needs: indicators, this year's targets, saved actuals and progress."""
+    indicators = list(measure.indicators.select_related("subprogramme"))
+    targets = {t.indicator_id: t for t in Target.objects.filter(indicator__measure=measure, plan_year=plan_year)}
+    actuals = {a.indicator_id: a for a in Actual.objects.filter(indicator__measure=measure, plan_year=plan_year)}
+    items = list(measure.schedule_items.filter(years=plan_year).select_related("subprogramme"))
+    progress = {
+        p.schedule_item_id: p
+        for p in ScheduleProgress.objects.filter(schedule_item__measure=measure, plan_year=plan_year)
+    }
+    return indicators, targets, actuals, items, progress
+
+
+def previous_act_text(measure: Measure, plan_year: PlanYear) -> str:
+    previous = Submission.objects.filter(
+        measure=measure, plan_year__plan=plan_year.plan, plan_year__fiscal_year=plan_year.fiscal_year - 1
+    ).first()
+    return previous.next_steps_text if previous else ""
+
+
+@dataclass
+class Change:
+    when: object
+    who: str
+    what: str
+    old: str
+    new: str
+
+
+def measure_history(measure: Measure, limit: int = 200) -> list[Change]:
+    """Every change of an actual, a target or a status of this measure: who, when, old, new."""
+    changes: list[Change] = []
+
+    def walk(history_qs, describe, fields):
+        previous_by_object = {}
+        for record in history_qs.order_by("history_date", "history_id"):
+            before = previous_by_object.get(record.id)
+            for name, label in fields:
+                old = getattr(before, name, "") if before else ""
+                new = getattr(record, name, "")
+                if record.history_type == "-":
+                    new = ""
+                if old != new and not (old in (None, "") and new in (None, "")):
+                    changes.append(
+                        Change(
+                            record.history_date,
+                            str(record.history_user or "—"),
+                            f"{describe(record)}：{label}",
+                            _display(old),
+                            _display(new),
+                        )
+                    )
+            previous_by_object[record.id] = record
+
+    actual_history = Actual.history.filter(indicator__measure=measure).select_related(
+        "history_user", "indicator", "plan_year"
+    )
+    walk(
+        actual_history,
+        lambda r: f"{r.indicator.name}（{r.plan_year}）",
+        [("value", "実績値"), ("milestone_status", "達成状況"), ("description", "実施内容")],
+    )
+    target_history = Target.history.filter(indicator__measure=measure).select_related(
+        "history_user", "indicator", "plan_year"
+    )
+    walk(target_history, lambda r: f"{r.indicator.name}（{r.plan_year}）", [("text", "目標")])
+    submission_history = Submission.history.filter(measure=measure).select_related("history_user", "plan_year")
+    walk(
+        submission_history,
+        lambda r: f"年度報告（{r.plan_year}）",
+        [
+            ("status", "状態"),
+            ("achievements_text", "取組実績"),
+            ("issues_text", "課題"),
+            ("next_steps_text", "今後の方向性"),
+        ],
+    )
+    changes.sort(key=lambda c: c.when, reverse=True)
+    return changes[:limit]
+
+
+def _display(value) -> str:
+    if value in (None, ""):
+        return "—"
+    labels = dict(chain(SubmissionStatus.choices, MilestoneStatus.choices))
+    return str(labels.get(value, value))
+
+
+def transitions_for(measure: Measure) -> list[Transition]:
+    return list(
+        Transition.objects.filter(submission__measure=measure)
+        .select_related("user", "submission__plan_year")
+        .order_by("-at", "-pk")
+    )

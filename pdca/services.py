@@ -1,0 +1,222 @@
+"""Writes of the yearly cycle, each acting for a user: ask `pdca.rights` first, then write,
+all inside one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from indicators.models import Actual, Indicator, Target
+from indicators.services import actual_delete, actual_record
+from measures.models import Measure, PlanYear, ScheduleItem
+from pdca import rights
+from pdca.models import ScheduleProgress, Submission, SubmissionStatus, Transition
+
+
+@dataclass
+class IndicatorEntry:
+    indicator: Indicator
+    value: Decimal | None = None
+    milestone_status: str = ""
+    description: str = ""
+
+
+@dataclass
+class ProgressEntry:
+    schedule_item: ScheduleItem
+    status: str = ""
+    note: str = ""
+
+
+@dataclass
+class Entry:
+    """Everything one entry form holds for a measure and year."""
+
+    indicators: list[IndicatorEntry] = field(default_factory=list)
+    progress: list[ProgressEntry] = field(default_factory=list)
+    achievements_text: str = ""
+    self_assessment: str = ""
+    issues_text: str = ""
+    next_steps_text: str = ""
+
+
+class ConflictError(Exception):
+    """The submission changed since the form was opened; `current` is what is saved now."""
+
+    def __init__(self, current: Submission):
+        self.current = current
+        super().__init__(f"submission {current.pk} is at version {current.version}")
+
+
+@dataclass
+class SaveResult:
+    submission: Submission
+    submitted: bool
+    gaps: list[str]
+
+
+def submission_for(measure: Measure, plan_year: PlanYear) -> Submission:
+    """The measure-year's submission, unsaved (未入力) when nothing was entered yet."""
+    return Submission.objects.filter(measure=measure, plan_year=plan_year).first() or Submission(
+        measure=measure, plan_year=plan_year, status=SubmissionStatus.NOT_STARTED, version=0
+    )
+
+
+def _locked_submission(measure: Measure, plan_year: PlanYear) -> Submission:
+    submission, _created = Submission.objects.select_for_update().get_or_create(
+        measure=measure, plan_year=plan_year, defaults={"status": SubmissionStatus.NOT_STARTED}
+    )
+    return submission
+
+
+def _transition(submission: Submission, to_status: str, user, comment: str = "") -> None:
+    Transition.objects.create(
+        submission=submission, from_status=submission.status, to_status=to_status, user=user, comment=comment
+    )
+    submission.status = to_status
+
+
+def entry_save(
+    *, user, measure: Measure, plan_year: PlanYear, entry: Entry, expected_version: int, submit: bool = False
+) -> SaveResult:
+    """Save a measure-year's entry as a draft, and submit it when asked and complete.
+
+    All or nothing. Raises PermissionDenied, or ConflictError when someone saved in between
+    (nothing written). A submit with gaps still saves the draft and returns the gaps.
+    """
+    with transaction.atomic():
+        submission = _locked_submission(measure, plan_year)
+        decision = rights.may_edit(user, measure, plan_year, submission)
+        if not decision:
+            raise PermissionDenied(decision.reason)
+        if submission.version != expected_version:
+            raise ConflictError(submission)
+        for item in entry.indicators:
+            if item.indicator.measure_id != measure.pk:
+                raise PermissionDenied(_("別の施策の指標です。"))
+            has_input = item.value is not None or item.milestone_status
+            existing = Actual.objects.filter(indicator=item.indicator, plan_year=plan_year).first()
+            if has_input:
+                actual_record(
+                    indicator=item.indicator,
+                    plan_year=plan_year,
+                    value=item.value,
+                    milestone_status=item.milestone_status,
+                    description=item.description,
+                    user=user,
+                )
+            elif existing is not None:
+                actual_delete(actual=existing)
+        for item in entry.progress:
+            if item.schedule_item.measure_id != measure.pk:
+                raise PermissionDenied(_("別の施策の取組です。"))
+            _progress_save(item, plan_year, user)
+        submission.achievements_text = entry.achievements_text
+        submission.self_assessment = entry.self_assessment
+        submission.issues_text = entry.issues_text
+        submission.next_steps_text = entry.next_steps_text
+        submission.updated_by = user
+        submission.version += 1
+        if submission.status in (SubmissionStatus.NOT_STARTED, SubmissionStatus.RETURNED):
+            _transition(submission, SubmissionStatus.DRAFT, user)
+        gaps = submission_gaps(submission) if submit else []
+        if submit and not gaps:
+            _transition(submission, SubmissionStatus.SUBMITTED, user)
+        submission.full_clean()
+        submission.save()
+    return SaveResult(submission, submitted=submit and not gaps, gaps=gaps)
+
+
+def _progress_save(item: ProgressEntry, plan_year: PlanYear, user) -> None:
+    current = ScheduleProgress.objects.filter(schedule_item=item.schedule_item, plan_year=plan_year).first()
+    if not item.status:
+        if current is not None:
+            current.delete()
+        return
+    if current is None:
+        current = ScheduleProgress(schedule_item=item.schedule_item, plan_year=plan_year)
+    elif current.status == item.status and current.note == item.note:
+        return
+    current.status, current.note, current.updated_by = item.status, item.note, user
+    current.full_clean(validate_unique=False, validate_constraints=False)
+    current.save()
+
+
+def submission_gaps(submission: Submission) -> list[str]:
+    """What a submission still lacks, in Japanese, one line per gap."""
+    measure, plan_year = submission.measure, submission.plan_year
+    gaps = []
+    targets = {t.indicator_id: t for t in Target.objects.filter(indicator__measure=measure, plan_year=plan_year)}
+    actuals = {a.indicator_id: a for a in Actual.objects.filter(indicator__measure=measure, plan_year=plan_year)}
+    for indicator in measure.indicators.all():
+        target = targets.get(indicator.pk)
+        actual = actuals.get(indicator.pk)
+        if target is not None and target.is_set and actual is None:
+            gaps.append(_("成果指標「%(name)s」の実績") % {"name": indicator.name})
+        elif actual is not None and indicator.is_milestone and not actual.description.strip():
+            gaps.append(_("成果指標「%(name)s」の実施内容") % {"name": indicator.name})
+    with_progress = set(
+        ScheduleProgress.objects.filter(schedule_item__measure=measure, plan_year=plan_year).values_list(
+            "schedule_item_id", flat=True
+        )
+    )
+    for item in measure.schedule_items.filter(years=plan_year):
+        if item.pk not in with_progress:
+            gaps.append(_("取組「%(name)s」の進捗") % {"name": item.name})
+    labels = {
+        "achievements_text": _("取組実績"),
+        "self_assessment": _("評価"),
+        "issues_text": _("課題"),
+        "next_steps_text": _("今後の方向性"),
+    }
+    for attribute, label in labels.items():
+        if not str(getattr(submission, attribute)).strip():
+            gaps.append(label)
+    return gaps
+
+
+def submission_approve(*, submission: Submission, reviewer, comment: str = "") -> Submission:
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().get(pk=submission.pk)
+        decision = rights.may_review(reviewer, submission)
+        if not decision:
+            raise PermissionDenied(decision.reason)
+        _transition(submission, SubmissionStatus.APPROVED, reviewer, comment)
+        submission.review_comment = comment
+        submission.version += 1
+        submission.save()
+    return submission
+
+
+def submission_return(*, submission: Submission, reviewer, comment: str) -> Submission:
+    if not comment.strip():
+        raise ValidationError({"comment": _("差戻しの理由を入力してください。")})
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().get(pk=submission.pk)
+        decision = rights.may_review(reviewer, submission)
+        if not decision:
+            raise PermissionDenied(decision.reason)
+        _transition(submission, SubmissionStatus.RETURNED, reviewer, comment)
+        submission.review_comment = comment
+        submission.version += 1
+        submission.save()
+    return submission
+
+
+def submission_reopen(*, submission: Submission, reviewer, reason: str) -> Submission:
+    if not reason.strip():
+        raise ValidationError({"comment": _("承認を取り消す理由を入力してください。")})
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().get(pk=submission.pk)
+        decision = rights.may_reopen(reviewer, submission)
+        if not decision:
+            raise PermissionDenied(decision.reason)
+        _transition(submission, SubmissionStatus.DRAFT, reviewer, reason)
+        submission.review_comment = reason
+        submission.version += 1
+        submission.save()
+    return submission

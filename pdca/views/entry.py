@@ -1,0 +1,167 @@
+"""Department entry: the clerk's worklist, the entry page, and headquarters' review actions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.fiscal_year import full_label
+from indicators.selectors import chosen_fiscal_year
+from measures.models import PlanYear
+from measures.selectors import measure_for_page, plan_current
+from pdca import rights
+from pdca.forms import EntryForm, ReviewForm
+from pdca.models import Submission
+from pdca.selectors import entry_state, previous_act_text, worklist
+from pdca.services import (
+    ConflictError,
+    entry_save,
+    submission_approve,
+    submission_for,
+    submission_reopen,
+    submission_return,
+)
+
+
+def _measure_year(code: str, fiscal_year: int):
+    plan = plan_current()
+    measure = measure_for_page(plan, code)
+    plan_year = PlanYear.objects.filter(plan=plan, fiscal_year=fiscal_year).first()
+    if plan_year is None:
+        raise Http404(_("計画期間外の年度です。"))
+    return measure, plan_year
+
+
+def worklist_view(request):
+    plan = plan_current()
+    fiscal_year = chosen_fiscal_year(plan, request.GET.get("year"))
+    plan_year = PlanYear.objects.get(plan=plan, fiscal_year=fiscal_year)
+    context = {
+        "plan": plan,
+        "fiscal_year": fiscal_year,
+        "plan_years": plan.fiscal_years,
+        "plan_year": plan_year,
+        "items": worklist(request.user, plan, plan_year),
+        "sections": rights.user_sections(request.user),
+        "role": rights.role_of(request.user),
+    }
+    return render(request, "pdca/worklist.html", context)
+
+
+def entry_view(request, code: str, fiscal_year: int):
+    measure, plan_year = _measure_year(code, fiscal_year)
+    submission = submission_for(measure, plan_year)
+    decision = rights.may_edit(request.user, measure, plan_year, submission)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    indicators, targets, actuals, items, progress = entry_state(measure, plan_year)
+    form_kwargs = {"indicators": indicators, "targets": targets, "schedule_items": items}
+    conflict = None
+    if request.method == "POST":
+        form = EntryForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            try:
+                result = entry_save(
+                    user=request.user,
+                    measure=measure,
+                    plan_year=plan_year,
+                    entry=form.to_entry(),
+                    expected_version=form.cleaned_data["version"],
+                    submit="submit" in request.POST,
+                )
+            except ConflictError as error:
+                conflict = error.current
+                form.add_error(
+                    None,
+                    _(
+                        "あなたが編集している間に、%(who)sさんがこの報告を保存しました。入力内容は消えていません。下の「現在保存されている内容」と見比べ、必要なら修正して保存し直してください。"
+                    )
+                    % {"who": conflict.updated_by or "他の利用者"},
+                )
+            else:
+                return _after_save(request, measure, plan_year, result)
+    else:
+        form = EntryForm(initial=EntryForm.initial_for(submission, actuals, progress), **form_kwargs)
+    if conflict is not None:
+        # The user's text stays in the form; only the version moves on, so the next save is checked
+        # against what they have now seen.
+        form.data = form.data.copy()
+        form.data["version"] = conflict.version
+    context = {
+        "plan": measure.plan,
+        "measure": measure,
+        "plan_year": plan_year,
+        "fiscal_year": plan_year.fiscal_year,
+        "form": form,
+        "submission": submission,
+        "previous_act": previous_act_text(measure, plan_year),
+        "conflict": conflict,
+        "conflict_state": entry_state(measure, plan_year) if conflict else None,
+    }
+    return render(
+        request, "pdca/entry.html", context, status=409 if conflict else (400 if request.method == "POST" else 200)
+    )
+
+
+def _after_save(request, measure, plan_year, result):
+    label = full_label(plan_year.fiscal_year)
+    if result.submitted:
+        messages.success(request, _("%(code)s（%(year)s）を提出しました。") % {"code": measure.code, "year": label})
+        return redirect(f"{reverse('worklist')}?year={plan_year.fiscal_year}")
+    if result.gaps:
+        messages.warning(
+            request,
+            _("下書きを保存しましたが、未入力の項目があるため提出できません：%(gaps)s")
+            % {"gaps": "、".join(result.gaps)},
+        )
+    else:
+        messages.success(request, _("下書きを保存しました。"))
+    return redirect("entry", code=measure.code, fiscal_year=plan_year.fiscal_year)
+
+
+def _review(request, code: str, fiscal_year: int, action):
+    measure, plan_year = _measure_year(code, fiscal_year)
+    submission = Submission.objects.filter(measure=measure, plan_year=plan_year).first()
+    if submission is None or not rights.is_hq(request.user):
+        raise PermissionDenied(_("この操作を行う権限がありません。"))
+    form = ReviewForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        message = action(submission, request.user, comment)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, message)
+    return redirect(f"{reverse('measure_detail', kwargs={'code': measure.code})}?year={fiscal_year}")
+
+
+@require_POST
+def approve_view(request, code: str, fiscal_year: int):
+    def approve(submission, user, comment):
+        submission_approve(submission=submission, reviewer=user, comment=comment)
+        return _("承認しました。")
+
+    return _review(request, code, fiscal_year, approve)
+
+
+@require_POST
+def return_view(request, code: str, fiscal_year: int):
+    def send_back(submission, user, comment):
+        submission_return(submission=submission, reviewer=user, comment=comment)
+        return _("差し戻しました。")
+
+    return _review(request, code, fiscal_year, send_back)
+
+
+@require_POST
+def reopen_view(request, code: str, fiscal_year: int):
+    def reopen(submission, user, comment):
+        submission_reopen(submission=submission, reviewer=user, reason=comment)
+        return _("承認を取り消し、入力中に戻しました。")
+
+    return _review(request, code, fiscal_year, reopen)
