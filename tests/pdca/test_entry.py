@@ -1,0 +1,272 @@
+"""Department entry and the review workflow, through the views as each persona sees them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from indicators.models import Actual, MeasureResult
+from measures.models import PlanYear
+from pdca.models import ScheduleProgress, Submission, SubmissionStatus, Transition
+from tests.conftest import measure
+
+pytestmark = pytest.mark.django_db
+
+# 総務局 ICT・データ戦略課 owns II-④-ア-01: one percentage indicator, 80% every year.
+CODE = "II-④-ア-01"
+YEAR = 2022
+
+
+def entry_url(code=CODE, year=YEAR):
+    return reverse("entry", kwargs={"code": code, "fiscal_year": year})
+
+
+def form_data(code=CODE, year=YEAR, **overrides):
+    m = measure(code)
+    plan_year = PlanYear.objects.get(plan=m.plan, fiscal_year=year)
+    submission = Submission.objects.filter(measure=m, plan_year=plan_year).first()
+    data = {
+        "version": submission.version if submission else 0,
+        "achievements_text": "研修を4回実施した。",
+        "self_assessment": "on_track",
+        "issues_text": "受講者の偏り。",
+        "next_steps_text": "オンライン研修を増やす。",
+    }
+    for indicator in m.indicators.all():
+        if indicator.is_milestone:
+            data[f"ind-{indicator.pk}-status"] = "achieved"
+            data[f"ind-{indicator.pk}-description"] = "実施した。"
+        else:
+            data[f"ind-{indicator.pk}-value"] = "８５％"
+    for item in m.schedule_items.filter(years=plan_year):
+        data[f"sch-{item.pk}-status"] = "done"
+    data.update(overrides)
+    return data
+
+
+def indicator_field(code=CODE):
+    return f"ind-{measure(code).indicators.get().pk}-value"
+
+
+def test_owning_staff_saves_full_width_numbers_as_a_draft(client_for):
+    response = client_for("staff").post(entry_url(), form_data())
+    assert response.status_code == 302
+    actual = Actual.objects.get(indicator__measure__code=CODE, plan_year__fiscal_year=YEAR)
+    assert actual.value == Decimal("85")
+    assert actual.raw_rate == Decimal("1.0625")  # 85 / 80
+    assert actual.grade == "A"
+    submission = Submission.objects.get(measure__code=CODE, plan_year__fiscal_year=YEAR)
+    assert submission.status == SubmissionStatus.DRAFT
+    result = MeasureResult.objects.get(measure__code=CODE, plan_year__fiscal_year=YEAR)
+    assert (result.rate, result.grade) == (Decimal("1.0000"), "A")
+
+
+def test_submit_moves_the_report_to_submitted(client_for):
+    response = client_for("staff").post(entry_url(), form_data(submit="1"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("worklist"))
+    assert Submission.objects.get(measure__code=CODE, plan_year__fiscal_year=YEAR).status == SubmissionStatus.SUBMITTED
+
+
+def test_a_submit_with_gaps_saves_the_draft_and_names_the_gaps(client_for):
+    data = form_data(submit="1", issues_text="")
+    data[indicator_field()] = ""
+    response = client_for("staff").post(entry_url(), data, follow=True)
+    submission = Submission.objects.get(measure__code=CODE, plan_year__fiscal_year=YEAR)
+    assert submission.status == SubmissionStatus.DRAFT
+    text = response.content.decode()
+    assert "提出できません" in text
+    assert "成果指標「研修受講者満足度（アンケートの肯定的意見の割合）（%）」の実績" in text
+    assert "課題" in text
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [("たくさん", "数値として読めません"), ("-3", "マイナスの値は入力できません。"), ("1e400", "数値として読めません")],
+)
+def test_a_rejected_form_keeps_what_was_typed_and_writes_nothing(client_for, typed, message):
+    data = form_data(achievements_text="消えてはならない文章")
+    data[indicator_field()] = typed
+    response = client_for("staff").post(entry_url(), data)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert message in text
+    assert "消えてはならない文章" in text
+    assert f'value="{typed}"' in text
+    assert not Actual.objects.filter(indicator__measure__code=CODE).exists()
+    assert not Submission.objects.filter(measure__code=CODE).exists()
+
+
+def test_a_second_editor_is_told_of_the_first_and_keeps_what_they_typed(client_for, personas):
+    stale = form_data()
+    client = client_for("staff")
+    assert client.post(entry_url(), form_data(achievements_text="先に保存した内容")).status_code == 302
+    stale["achievements_text"] = "後から保存しようとした内容"
+    response = client_for("hq").post(entry_url(), stale)
+    assert response.status_code == 409
+    text = response.content.decode()
+    assert "後から保存しようとした内容" in text  # kept in the form
+    assert "先に保存した内容" in text  # and what is saved now is shown
+    submission = Submission.objects.get(measure__code=CODE, plan_year__fiscal_year=YEAR)
+    assert submission.achievements_text == "先に保存した内容"
+    # Having seen the other save, the second editor can save on top of it.
+    retry = dict(stale, version=submission.version)
+    assert client_for("hq").post(entry_url(), retry).status_code == 302
+    submission.refresh_from_db()
+    assert submission.achievements_text == "後から保存しようとした内容"
+
+
+def _submit(client_for):
+    client_for("staff").post(entry_url(), form_data(submit="1"))
+    return Submission.objects.get(measure__code=CODE, plan_year__fiscal_year=YEAR)
+
+
+def review_url(action):
+    return reverse(f"review_{action}", kwargs={"code": CODE, "fiscal_year": YEAR})
+
+
+def test_headquarters_returns_with_a_comment_the_clerk_then_sees(client_for):
+    submission = _submit(client_for)
+    client_for("hq").post(review_url("return"), {"comment": "根拠資料を添付してください。"})
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.RETURNED
+    page = client_for("staff").get(entry_url()).content.decode()
+    assert "根拠資料を添付してください。" in page
+
+
+def test_returning_without_a_comment_is_refused(client_for):
+    submission = _submit(client_for)
+    client_for("hq").post(review_url("return"), {"comment": " "})
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.SUBMITTED
+
+
+def test_an_approved_year_is_locked_for_staff_until_headquarters_reopens_it(client_for):
+    submission = _submit(client_for)
+    client_for("hq").post(review_url("approve"), {"comment": ""})
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.APPROVED
+    assert client_for("staff").post(entry_url(), form_data(achievements_text="承認後の変更")).status_code == 403
+    client_for("hq").post(review_url("reopen"), {"comment": "数値の誤りが判明したため"})
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.DRAFT
+    assert client_for("staff").post(entry_url(), form_data(achievements_text="承認後の変更")).status_code == 302
+    moves = list(Transition.objects.filter(submission=submission).values_list("from_status", "to_status", "comment"))
+    assert moves == [
+        ("not_started", "draft", ""),
+        ("draft", "submitted", ""),
+        ("submitted", "approved", ""),
+        ("approved", "draft", "数値の誤りが判明したため"),
+    ]
+
+
+def test_a_closed_year_refuses_staff(client_for, plan):
+    PlanYear.objects.filter(plan=plan, fiscal_year=YEAR).update(is_open=False)
+    assert client_for("staff").post(entry_url(), form_data()).status_code == 403
+    assert not Actual.objects.filter(indicator__measure__code=CODE).exists()
+
+
+def _state():
+    return (
+        list(Actual.objects.values_list("indicator_id", "plan_year_id", "value", "version")),
+        list(Submission.objects.values_list("measure_id", "status", "version", "achievements_text")),
+        list(ScheduleProgress.objects.values_list("schedule_item_id", "status")),
+    )
+
+
+def _draft(client_for):
+    client_for("staff").post(entry_url(), form_data())
+
+
+def _approved(client_for):
+    _submit(client_for)
+    client_for("hq").post(review_url("approve"), {"comment": ""})
+
+
+# (route, url, data, the state in which the route would act for someone with the right)
+WRITE_ROUTES = [
+    ("entry", lambda: entry_url(), lambda: form_data(achievements_text="書き換え"), _draft),
+    ("approve", lambda: review_url("approve"), lambda: {"comment": ""}, _submit),
+    ("return", lambda: review_url("return"), lambda: {"comment": "x"}, _submit),
+    ("reopen", lambda: review_url("reopen"), lambda: {"comment": "x"}, _approved),
+]
+
+
+@pytest.mark.parametrize("persona", ["other_staff", "viewer", "anonymous"])
+@pytest.mark.parametrize(("route", "url", "data", "arrange"), WRITE_ROUTES, ids=[r[0] for r in WRITE_ROUTES])
+def test_every_write_route_refuses_those_without_rights_and_changes_nothing(
+    client_for, persona, route, url, data, arrange
+):
+    arrange(client_for)
+    before = _state()
+    response = client_for(persona).post(url(), data())
+    if persona == "anonymous":
+        assert response.status_code == 302 and reverse("login") in response["Location"]
+    else:
+        assert response.status_code == 403
+    assert _state() == before
+
+
+@pytest.mark.parametrize(("route", "arrange"), [("approve", _submit), ("return", _submit), ("reopen", _approved)])
+def test_staff_cannot_review_even_their_own_measure(client_for, route, arrange):
+    arrange(client_for)
+    before = _state()
+    assert client_for("staff").post(review_url(route), {"comment": "x"}).status_code == 403
+    assert _state() == before
+
+
+@pytest.mark.parametrize(("route", "arrange"), [("approve", _submit), ("return", _submit), ("reopen", _approved)])
+def test_headquarters_may_use_each_review_route(client_for, route, arrange):
+    arrange(client_for)
+    before = _state()
+    client_for("hq").post(review_url(route), {"comment": "x"})
+    assert _state() != before
+
+
+def test_staff_cannot_post_an_indicator_of_another_measure(client_for):
+    other = measure("I-①-イ-02").indicators.get()
+    data = form_data()
+    data[f"ind-{other.pk}-value"] = "999"
+    client_for("staff").post(entry_url(), data)
+    assert not Actual.objects.filter(indicator=other).exists()
+
+
+def test_the_worklist_shows_the_clerks_measures_with_status_and_gaps(client_for, django_assert_max_num_queries):
+    client = client_for("staff")
+    client.post(entry_url(), form_data())
+    with django_assert_max_num_queries(15):
+        page = client.get(reverse("worklist") + f"?year={YEAR}").content.decode()
+    assert CODE in page and "入力中" in page
+    assert "I-①-イ-02" not in page  # another section's measure
+    assert "未入力" in page
+
+
+@pytest.mark.parametrize("persona", ["staff", "other_staff", "hq", "viewer"])
+def test_every_logged_in_persona_can_read_the_pages(client_for, persona):
+    client = client_for(persona)
+    for url in [reverse("home"), reverse("measure_list"), reverse("measure_detail", args=[CODE]), reverse("worklist")]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_anonymous_visitors_are_sent_to_login(client_for):
+    for url in [reverse("home"), reverse("measure_list"), reverse("measure_detail", args=[CODE]), entry_url()]:
+        response = client_for("anonymous").get(url)
+        assert response.status_code == 302 and reverse("login") in response["Location"], url
+
+
+@pytest.mark.parametrize(("persona", "status"), [("staff", 200), ("hq", 200), ("other_staff", 403), ("viewer", 403)])
+def test_the_entry_page_opens_only_for_those_who_may_edit(client_for, persona, status):
+    assert client_for(persona).get(entry_url()).status_code == status
+
+
+def test_the_measure_page_shows_who_changed_what(client_for):
+    client_for("staff").post(entry_url(), form_data())
+    data = form_data()
+    data[indicator_field()] = "70%"
+    client_for("staff").post(entry_url(), data)
+    page = client_for("viewer").get(reverse("measure_detail", args=[CODE]) + f"?year={YEAR}").content.decode()
+    assert "変更履歴" in page
+    assert "p-staff" in page
+    assert "85" in page and "70" in page
