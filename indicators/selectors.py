@@ -59,8 +59,7 @@ def rollup(*, plan: Plan, fiscal_year: int, level: str) -> dict[int | None, Roll
     One query per call, whatever the number of measures.
     """
     group_by = ROLLUP_LEVELS[level]
-    bands = list(plan.grade_bands.order_by("order"))
-    judgements = [(j.label, j.min_share) for j in plan.judgements.order_by("order")]
+    bands, judgements = _rollup_rules(plan)
     rules_bands = [achievement.Band(b.code, b.label, b.min_rate) for b in bands]
     aggregates = {
         "measures": Count("measure", distinct=True),
@@ -94,6 +93,16 @@ def rollup(*, plan: Plan, fiscal_year: int, level: str) -> dict[int | None, Roll
         item.judgement = achievement.judgement_for(counts.get(top_band, 0), item.graded, judgements)
         rollups[row[group_by] if group_by else None] = item
     return rollups
+
+
+def _rollup_rules(plan: Plan):
+    """The plan's grade bands and judgements, read once per Plan instance (one request)."""
+    cached = getattr(plan, "_rollup_rules_cache", None)
+    if cached is None:
+        bands = list(plan.grade_bands.order_by("order"))
+        judgements = [(j.label, j.min_share) for j in plan.judgements.order_by("order")]
+        cached = plan._rollup_rules_cache = (bands, judgements)
+    return cached
 
 
 def _bureau_rows(results, group_by: str, bands) -> list[dict]:

@@ -45,3 +45,16 @@ class MeasureFilter(django_filters.FilterSet):
         from django.db.models import Q
 
         return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value) | Q(summary__icontains=value))
+
+
+class RiskFilter(MeasureFilter):
+    """The dashboard's at-risk list: by pillar and bureau."""
+
+    class Meta:
+        model = Measure
+        fields = ["pillar", "bureau"]
+
+    def __init__(self, *args, plan: Plan, **kwargs):
+        super().__init__(*args, plan=plan, **kwargs)
+        for name in ["subpillar", "field", "target_fiscal_year", "q"]:
+            self.filters.pop(name, None)

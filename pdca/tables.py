@@ -48,3 +48,32 @@ class MeasureTable(tables.Table):
                 '<span class="grade grade-{}">{}</span> {}', result.grade, result.grade, format_rate(result.rate)
             )
         return result.get_outcome_display()
+
+
+class DepartmentTable(tables.Table):
+    """Bureaus and sections with what they own and how it stands; sortable by link."""
+
+    bureau = tables.Column(verbose_name=_("局"))
+    section = tables.Column(verbose_name=_("所属"))
+    owned = tables.Column(verbose_name=_("担当施策数"), attrs={"td": {"class": "num"}})
+    reported = tables.Column(verbose_name=_("評価済"), attrs={"td": {"class": "num"}})
+    unreported = tables.Column(verbose_name=_("未報告"), attrs={"td": {"class": "num"}})
+    mean_rate = tables.Column(verbose_name=_("平均達成率"), attrs={"td": {"class": "num"}})
+    grade = tables.Column(verbose_name=_("評価"))
+    grades = tables.Column(verbose_name=_("評価の内訳"), orderable=False)
+
+    class Meta:
+        attrs = {"class": "data-table"}
+        row_attrs = {"class": lambda record: "highlight" if record.get("mine") else ""}
+        order_by = ("bureau", "section")
+
+    def render_mean_rate(self, value):
+        return format_rate(value)
+
+    def render_grade(self, value):
+        return format_html('<span class="grade grade-{}">{}</span>', value, value) if value else "—"
+
+    def render_section(self, value, record):
+        if record.get("mine"):
+            return format_html('{} <span class="mine">{}</span>', value, _("（担当）"))
+        return value

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from pdca.views import entry, plan
+from pdca.views import dashboard, entry, plan
 
 urlpatterns = [
-    path("", plan.plan_tree_view, name="home"),
+    path("", plan.home_view, name="home"),
     path("plan/", plan.plan_tree_view, name="plan_tree"),
+    path("dashboard/", dashboard.dashboard_view, name="dashboard"),
     path("measures/", plan.measure_list_view, name="measure_list"),
     path("measures/<str:code>/", plan.measure_detail_view, name="measure_detail"),
     path("entry/", entry.worklist_view, name="worklist"),

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 
 from core.numbers import format_decimal, format_rate
@@ -7,12 +9,13 @@ register = template.Library()
 
 @register.filter
 def rate(value) -> str:
-    return format_rate(value)
+    # A missing object resolves to "" in templates; that is "no rate", not an error.
+    return format_rate(value if isinstance(value, Decimal) else None)
 
 
 @register.filter
 def number(value, unit: str = "") -> str:
-    return format_decimal(value, unit=unit or "")
+    return format_decimal(value if isinstance(value, Decimal) else None, unit=unit or "")
 
 
 @register.filter

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django_tables2 import RequestConfig
 
 from indicators.selectors import chosen_fiscal_year, measure_achievement_table, measure_results_for_year, rollup
 from measures.selectors import measure_for_page, measure_list, plan_current, plan_tree
-from pdca import rights
+from pdca import charts, rights
 from pdca.filters import MeasureFilter
+from pdca.models import Role
 from pdca.selectors import measure_history, transitions_for
 from pdca.services import submission_for
 from pdca.tables import MeasureTable
@@ -17,6 +18,11 @@ from pdca.tables import MeasureTable
 def _year_context(plan, request) -> dict:
     fiscal_year = chosen_fiscal_year(plan, request.GET.get("year"))
     return {"plan": plan, "fiscal_year": fiscal_year, "plan_years": plan.fiscal_years}
+
+
+def home_view(request):
+    """Clerks start at their worklist; headquarters and viewers at the dashboard."""
+    return redirect("worklist" if rights.role_of(request.user) == Role.STAFF else "dashboard")
 
 
 def plan_tree_view(request):
@@ -66,5 +72,24 @@ def measure_detail_view(request, code: str):
         may_reopen=rights.may_reopen(request.user, submission if submission.pk else None),
         history=measure_history(measure),
         transitions=transitions_for(measure),
+        indicator_charts=_indicator_charts(plan, rows),
     )
     return render(request, "pdca/measure_detail.html", context)
+
+
+def _indicator_charts(plan, rows) -> dict[int, str]:
+    """A targets-and-actuals chart for each numeric indicator (milestones have nothing to plot)."""
+    charts_by_indicator = {}
+    for row in rows:
+        if row.indicator.is_milestone:
+            continue
+        figure = charts.targets_and_actuals(
+            plan.fiscal_years,
+            [cell.target.value if cell.target else None for cell in row.years],
+            [cell.actual.value if cell.actual else None for cell in row.years],
+            unit=row.indicator.unit,
+            cumulative=row.indicator.cumulative,
+            title=row.indicator.name,
+        )
+        charts_by_indicator[row.indicator.pk] = charts.to_html(figure)
+    return charts_by_indicator

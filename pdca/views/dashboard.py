@@ -1,0 +1,77 @@
+"""The headquarters dashboard: where the plan stands for a fiscal year, and who is behind."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django_tables2 import RequestConfig
+
+from indicators.selectors import chosen_fiscal_year
+from measures.selectors import plan_current
+from pdca import charts, dashboard, rights
+from pdca.filters import RiskFilter
+from pdca.tables import DepartmentTable
+
+
+def dashboard_view(request):
+    plan = plan_current()
+    fiscal_year = chosen_fiscal_year(plan, request.GET.get("year"))
+    plan_year = plan.years.get(fiscal_year=fiscal_year)
+    bands = list(plan.grade_bands.all())
+    head = dashboard.headline(plan, fiscal_year)
+    tree = dashboard.pillar_rows(plan, fiscal_year)
+    years, series = dashboard.year_over_year(plan)
+    mine = set(rights.user_sections(request.user).values_list("pk", flat=True))
+    my_measures = set(rights.measures_owned_by(request.user, plan).values_list("pk", flat=True)) if mine else set()
+    departments = DepartmentTable(
+        [_department_record(row, mine) for row in dashboard.department_rows(plan, fiscal_year)], prefix="dept-"
+    )
+    RequestConfig(request, paginate=False).configure(departments)
+    risk_filter = RiskFilter(request.GET, queryset=plan.measures.all(), plan=plan)
+    context = {
+        "plan": plan,
+        "fiscal_year": fiscal_year,
+        "plan_years": plan.fiscal_years,
+        "bands": bands,
+        "head": head,
+        "tree": tree,
+        "years": years,
+        "series": series,
+        "departments": departments,
+        "bureaus": dashboard.bureau_rollups(plan, fiscal_year),
+        "risk_filter": risk_filter,
+        "risks": dashboard.measures_at_risk(plan, plan_year, risk_filter.qs),
+        "my_measures": my_measures,
+        "charts": _charts(head, tree, years, series, bands),
+    }
+    return render(request, "pdca/dashboard.html", context)
+
+
+def _department_record(row: dashboard.DepartmentRow, mine: set[int]) -> dict:
+    r = row.rollup
+    return {
+        "bureau": row.bureau,
+        "section": row.section,
+        "owned": row.owned,
+        "reported": row.reported,
+        "unreported": r.unreported,
+        "mean_rate": r.mean_rate,
+        "grade": r.grade or "",
+        "grades": " / ".join(f"{code} {count}" for code, count in r.grade_counts.items()),
+        "mine": row.section_id in mine,
+    }
+
+
+def _charts(head, tree, years, series, bands) -> dict[str, str]:
+    labels = {b.code: b.label for b in bands}
+    subpillars = [row for row in tree if row.level == "subpillar"]
+    return {
+        "grades": charts.to_html(charts.grade_distribution(head.plan.grade_counts, labels, "評価の分布（施策数）")),
+        "subpillars": charts.to_html(
+            charts.rate_bars(
+                [f"{r.code} {r.name}" for r in subpillars],
+                [r.rollup.mean_rate for r in subpillars],
+                "中柱別の平均達成率",
+            )
+        ),
+        "years": charts.to_html(charts.year_lines(years, [(s.label, s.rates) for s in series], "年度別の平均達成率")),
+    }
