@@ -246,8 +246,17 @@ def test_the_worklist_shows_the_clerks_measures_with_status_and_gaps(client_for,
 @pytest.mark.parametrize("persona", ["staff", "other_staff", "hq", "viewer"])
 def test_every_logged_in_persona_can_read_the_pages(client_for, persona):
     client = client_for(persona)
-    for url in [reverse("home"), reverse("measure_list"), reverse("measure_detail", args=[CODE]), reverse("worklist")]:
+    for url in [
+        reverse("dashboard"), reverse("plan_tree"), reverse("measure_list"),
+        reverse("measure_detail", args=[CODE]), reverse("worklist"),
+    ]:
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(("persona", "start"), [("staff", "worklist"), ("hq", "dashboard"), ("viewer", "dashboard")])
+def test_each_role_starts_on_its_own_page(client_for, persona, start):
+    response = client_for(persona).get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse(start)
 
 
 def test_anonymous_visitors_are_sent_to_login(client_for):
