@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
@@ -83,7 +83,8 @@ def format_decimal(value: Decimal | None, *, unit: str = "") -> str:
 
 
 def format_rate(rate: Decimal | None) -> str:
-    """0.875 → ``87.5%`` (one decimal place, as headquarters reports rates)."""
+    """0.875 → ``87.5%``: one decimal place, rounded half up (四捨五入) as Excel and
+    headquarters' own reports round, so 1.0625 is 106.3% everywhere."""
     if rate is None:
         return "—"
-    return f"{(rate * 100).quantize(Decimal('0.1'))}%"
+    return f"{(rate * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"

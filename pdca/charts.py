@@ -110,4 +110,4 @@ def targets_and_actuals(
 
 def to_html(fig: go.Figure) -> str:
     """The chart as an HTML fragment; plotly.js itself comes from our static files."""
-    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
+    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displayModeBar": False, "responsive": True})

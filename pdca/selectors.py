@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import chain
 
+from django.db.models import Count, Q
+
+from core.numbers import format_decimal
 from indicators.models import Actual, MilestoneStatus, Target
+from indicators.selectors import ROLLUP_LEVELS
 from measures.models import Measure, Plan, PlanYear, ScheduleItem
 from pdca import rights
 from pdca.models import ScheduleProgress, Submission, SubmissionStatus, Transition
@@ -59,6 +64,12 @@ def worklist(user, plan: Plan, plan_year: PlanYear) -> list[WorkItem]:
             )
         )
     return items
+
+
+def entry_year_default(plan: Plan) -> int:
+    """Clerks report on the latest year still open for entry."""
+    latest_open = plan.years.filter(is_open=True).order_by("-fiscal_year").values_list("fiscal_year", flat=True).first()
+    return latest_open or plan.last_fiscal_year
 
 
 def entry_state(measure: Measure, plan_year: PlanYear):
@@ -145,6 +156,8 @@ def measure_history(measure: Measure, limit: int = 200) -> list[Change]:
 def _display(value) -> str:
     if value in (None, ""):
         return "—"
+    if isinstance(value, Decimal):
+        return format_decimal(value)
     labels = dict(chain(SubmissionStatus.choices, MilestoneStatus.choices))
     return str(labels.get(value, value))
 
@@ -155,3 +168,27 @@ def transitions_for(measure: Measure) -> list[Transition]:
         .select_related("user", "submission__plan_year")
         .order_by("-at", "-pk")
     )
+
+
+def submission_status_counts(*, plan: Plan, fiscal_year: int, level: str) -> dict[int | None, dict[str, int]]:
+    """How many measures of each group are at each submission status in a year, keyed like
+    `indicators.selectors.rollup` (None for the plan level). A measure without a submission
+    row counts as 未入力. One query per call, whatever the number of measures."""
+    path = ROLLUP_LEVELS[level]
+    group_by = path.removeprefix("measure__") if path else None
+    reported = [status for status in SubmissionStatus if status != SubmissionStatus.NOT_STARTED]
+    aggregates = {"measures": Count("pk", distinct=True)}
+    for status in reported:
+        aggregates[status.value] = Count(
+            "submissions",
+            filter=Q(submissions__plan_year__fiscal_year=fiscal_year, submissions__status=status),
+            distinct=True,
+        )
+    measures = Measure.objects.filter(plan=plan)
+    rows = [measures.aggregate(**aggregates)] if group_by is None else measures.values(group_by).annotate(**aggregates)
+    counts: dict[int | None, dict[str, int]] = {}
+    for row in rows:
+        by_status = {status.value: row[status.value] for status in reported}
+        by_status[SubmissionStatus.NOT_STARTED.value] = row["measures"] - sum(by_status.values())
+        counts[row[group_by] if group_by else None] = by_status
+    return counts

@@ -85,4 +85,5 @@ def test_any_text_either_parses_or_raises_the_clear_error(text):
 
 def test_rates_are_shown_with_one_decimal():
     assert format_rate(D("0.875")) == "87.5%"
+    assert format_rate(D("1.0625")) == "106.3%"  # half up, as Excel shows 0.0%
     assert format_rate(None) == "—"

@@ -17,7 +17,7 @@ from measures.selectors import measure_for_page, plan_current
 from pdca import rights
 from pdca.forms import EntryForm, ReviewForm
 from pdca.models import Submission
-from pdca.selectors import entry_state, previous_act_text, worklist
+from pdca.selectors import entry_state, entry_year_default, previous_act_text, worklist
 from pdca.services import (
     ConflictError,
     entry_save,
@@ -39,7 +39,7 @@ def _measure_year(code: str, fiscal_year: int):
 
 def worklist_view(request):
     plan = plan_current()
-    fiscal_year = chosen_fiscal_year(plan, request.GET.get("year"))
+    fiscal_year = chosen_fiscal_year(plan, request.GET.get("year"), default=entry_year_default(plan))
     plan_year = PlanYear.objects.get(plan=plan, fiscal_year=fiscal_year)
     context = {
         "plan": plan,
