@@ -163,3 +163,11 @@ def test_capped_rates_never_exceed_the_cap(rates):
     results = [numeric("100", str(r)) for r in rates]
     assert all(r.capped_rate <= 1 for r in results)
     assert measure_achievement(results, RULES).raw_rate <= 1
+
+
+@pytest.mark.django_db
+def test_the_real_plans_judgement_calls_two_of_three_mostly_on_track(plan):
+    judgements = [(j.label, j.min_share) for j in plan.judgements.order_by("order")]
+    assert judgement_for(2, 3, judgements) == "概ね順調"
+    assert judgement_for(1, 2, judgements) == "やや遅れ"
+    assert judgement_for(5, 11, judgements) == "遅れ"
