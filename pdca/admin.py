@@ -1,0 +1,258 @@
+"""Django admin for every model, registered here, at the top of the dependency order, so
+that admin writes ask `pdca.rights` and go through the same services as the pages.
+
+- Plan data (plan, bands, pillars, fields, sections, measures, indicators, targets) may be
+  edited by headquarters; a change to a target or a band recomputes stored rates.
+- Actuals, results, reports and progress are read-only here: they are written through the
+  entry page and the workbook import, which check rights, locks and versions.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from indicators.models import Actual, Indicator, MeasureResult, Target
+from indicators.services import results_recompute, target_update
+from measures.models import (
+    Bureau,
+    Field,
+    GradeBand,
+    Measure,
+    MeasureSection,
+    Pillar,
+    Plan,
+    PlanYear,
+    ProgressJudgement,
+    ScheduleItem,
+    Section,
+    SubPillar,
+    SubProgramme,
+)
+from pdca import rights
+from pdca.models import Profile, ScheduleProgress, Submission, Transition
+
+
+class HqEditsMixin:
+    """Headquarters may edit plan data; everyone with admin access may look."""
+
+    def has_view_permission(self, request, obj=None):
+        return rights.role_of(request.user) is not None and request.user.is_staff
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request, obj=None):
+        return rights.may_edit_plan(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return rights.may_edit_plan(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return rights.may_edit_plan(request.user)
+
+
+class ReadOnlyMixin(HqEditsMixin):
+    """Written only through the entry page and the workbook import."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PlanYearInline(HqEditsMixin, admin.TabularInline):
+    model = PlanYear
+    extra = 0
+
+
+class GradeBandInline(HqEditsMixin, admin.TabularInline):
+    model = GradeBand
+    extra = 0
+
+
+class ProgressJudgementInline(HqEditsMixin, admin.TabularInline):
+    model = ProgressJudgement
+    extra = 0
+
+
+@admin.register(Plan)
+class PlanAdmin(HqEditsMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "first_fiscal_year", "last_fiscal_year"]
+    inlines = [PlanYearInline, GradeBandInline, ProgressJudgementInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Bands, cap or milestone rates may have changed: stored grades follow.
+        results_recompute(plan=form.instance)
+
+
+@admin.register(Pillar)
+class PillarAdmin(HqEditsMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "plan"]
+
+
+@admin.register(SubPillar)
+class SubPillarAdmin(HqEditsMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "pillar"]
+
+
+@admin.register(Field)
+class FieldAdmin(HqEditsMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "subpillar"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Bureau)
+class BureauAdmin(HqEditsMixin, admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(Section)
+class SectionAdmin(HqEditsMixin, admin.ModelAdmin):
+    list_display = ["name", "bureau"]
+    list_filter = ["bureau"]
+    search_fields = ["name", "bureau__name"]
+
+
+class MeasureSectionInline(HqEditsMixin, admin.TabularInline):
+    model = MeasureSection
+    extra = 0
+
+
+class SubProgrammeInline(HqEditsMixin, admin.TabularInline):
+    model = SubProgramme
+    extra = 0
+
+
+class ScheduleItemInline(HqEditsMixin, admin.TabularInline):
+    model = ScheduleItem
+    extra = 0
+    filter_horizontal = ["years"]
+
+
+@admin.register(Measure)
+class MeasureAdmin(HqEditsMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "field", "target_fiscal_year"]
+    list_filter = ["plan", "field__subpillar__pillar", "target_fiscal_year"]
+    search_fields = ["code", "name"]
+    inlines = [MeasureSectionInline, SubProgrammeInline, ScheduleItemInline]
+
+
+@admin.register(ScheduleItem)
+class ScheduleItemAdmin(HqEditsMixin, admin.ModelAdmin):
+    list_display = ["name", "measure", "order"]
+    search_fields = ["name", "measure__code"]
+
+
+class TargetInline(ReadOnlyMixin, admin.TabularInline):
+    model = Target
+    extra = 0
+    fields = ["plan_year", "text", "value"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(HqEditsMixin, admin.ModelAdmin):
+    list_display = ["name", "measure", "kind", "direction", "cumulative", "unit"]
+    list_filter = ["kind", "direction", "cumulative"]
+    search_fields = ["name", "measure__code"]
+    inlines = [TargetInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        results_recompute(plan=obj.measure.plan, measures=[obj.measure])
+
+
+@admin.register(Target)
+class TargetAdmin(HqEditsMixin, SimpleHistoryAdmin):
+    list_display = ["indicator", "plan_year", "text", "value"]
+    search_fields = ["indicator__name", "indicator__measure__code"]
+    fields = ["indicator", "plan_year", "text", "value"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["indicator", "plan_year"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            target_update(target=obj, text=obj.text, value=obj.value)
+        else:
+            super().save_model(request, obj, form, change)
+            results_recompute(plan=obj.indicator.measure.plan, measures=[obj.indicator.measure])
+
+
+@admin.register(Actual)
+class ActualAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    list_display = ["indicator", "plan_year", "value", "milestone_status", "raw_rate", "grade", "entered_by"]
+    list_filter = ["plan_year__fiscal_year", "grade"]
+    search_fields = ["indicator__name", "indicator__measure__code"]
+
+
+@admin.register(MeasureResult)
+class MeasureResultAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["measure", "plan_year", "outcome", "rate", "grade"]
+    list_filter = ["plan_year__fiscal_year", "outcome", "grade"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(HqEditsMixin, admin.ModelAdmin):
+    list_display = ["user", "role"]
+    list_filter = ["role"]
+    filter_horizontal = ["sections"]
+
+
+class TransitionInline(ReadOnlyMixin, admin.TabularInline):
+    model = Transition
+    extra = 0
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    list_display = ["measure", "plan_year", "status", "updated_by", "updated_at"]
+    list_filter = ["plan_year__fiscal_year", "status"]
+    search_fields = ["measure__code", "measure__name"]
+    inlines = [TransitionInline]
+
+
+@admin.register(ScheduleProgress)
+class ScheduleProgressAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    list_display = ["schedule_item", "plan_year", "status", "updated_by"]
+    list_filter = ["plan_year__fiscal_year", "status"]
+
+
+@admin.register(GradeBand)
+class GradeBandAdmin(HqEditsMixin, admin.ModelAdmin):
+    list_display = ["plan", "code", "label", "min_rate", "order"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        results_recompute(plan=obj.plan)
+
+
+@admin.register(ProgressJudgement)
+class ProgressJudgementAdmin(HqEditsMixin, admin.ModelAdmin):
+    list_display = ["plan", "label", "min_share", "order"]
+
+
+@admin.register(PlanYear)
+class PlanYearAdmin(HqEditsMixin, admin.ModelAdmin):
+    list_display = ["plan", "fiscal_year", "is_open"]
+    list_editable = ["is_open"]
+
+
+@admin.register(SubProgramme)
+class SubProgrammeAdmin(HqEditsMixin, admin.ModelAdmin):
+    list_display = ["measure", "number", "name"]
+
+
+@admin.register(MeasureSection)
+class MeasureSectionAdmin(HqEditsMixin, admin.ModelAdmin):
+    list_display = ["measure", "section", "is_primary"]
+
+
+@admin.register(Transition)
+class TransitionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["submission", "from_status", "to_status", "user", "at"]
