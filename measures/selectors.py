@@ -8,12 +8,28 @@ from django.http import Http404
 from measures.models import Field, Measure, MeasureSection, Pillar, Plan
 
 
-def plan_current() -> Plan:
-    """The plan the pages show: the newest one (a successor plan replaces the old on screen)."""
-    plan = Plan.objects.order_by("-first_fiscal_year", "code").first()
+def plan_current(code: str | None = None) -> Plan:
+    """The plan named by `code`, or by default the newest one (a successor plan replaces the
+    old on screen)."""
+    plans = Plan.objects.order_by("-first_fiscal_year", "code")
+    plan = plans.filter(code=code).first() if code else plans.first()
     if plan is None:
-        raise Http404("計画が読み込まれていません。python manage.py load_plan を実行してください。")
+        raise Http404("計画が見つかりません。python manage.py load_plan で読み込んでください。")
     return plan
+
+
+def plan_for_request(request) -> Plan:
+    """The plan a page shows: `?plan=CODE` chooses one and the session remembers it, so that
+    every link afterwards stays on that plan; otherwise the newest."""
+    code = request.GET.get("plan")
+    if code:
+        plan = plan_current(code)
+        request.session["plan"] = plan.code
+        return plan
+    remembered = request.session.get("plan")
+    if remembered and Plan.objects.filter(code=remembered).exists():
+        return plan_current(remembered)
+    return plan_current()
 
 
 def plan_tree(plan: Plan) -> list[Pillar]:

@@ -6,14 +6,14 @@ from django.shortcuts import render
 from django_tables2 import RequestConfig
 
 from indicators.selectors import chosen_fiscal_year
-from measures.selectors import plan_current
+from measures.selectors import plan_for_request
 from pdca import charts, dashboard, rights
 from pdca.filters import RiskFilter
 from pdca.tables import DepartmentTable
 
 
 def dashboard_view(request):
-    plan = plan_current()
+    plan = plan_for_request(request)
     fiscal_year = chosen_fiscal_year(plan, request.GET.get("year"))
     plan_year = plan.years.get(fiscal_year=fiscal_year)
     bands = list(plan.grade_bands.all())

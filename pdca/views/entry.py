@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from core.fiscal_year import full_label
 from indicators.selectors import chosen_fiscal_year
 from measures.models import PlanYear
-from measures.selectors import measure_for_page, plan_current
+from measures.selectors import measure_for_page, plan_for_request
 from pdca import rights
 from pdca.forms import EntryForm, ReviewForm
 from pdca.models import Submission
@@ -28,8 +28,8 @@ from pdca.services import (
 )
 
 
-def _measure_year(code: str, fiscal_year: int):
-    plan = plan_current()
+def _measure_year(request, code: str, fiscal_year: int):
+    plan = plan_for_request(request)
     measure = measure_for_page(plan, code)
     plan_year = PlanYear.objects.filter(plan=plan, fiscal_year=fiscal_year).first()
     if plan_year is None:
@@ -38,7 +38,7 @@ def _measure_year(code: str, fiscal_year: int):
 
 
 def worklist_view(request):
-    plan = plan_current()
+    plan = plan_for_request(request)
     fiscal_year = chosen_fiscal_year(plan, request.GET.get("year"), default=entry_year_default(plan))
     plan_year = PlanYear.objects.get(plan=plan, fiscal_year=fiscal_year)
     context = {
@@ -54,7 +54,7 @@ def worklist_view(request):
 
 
 def entry_view(request, code: str, fiscal_year: int):
-    measure, plan_year = _measure_year(code, fiscal_year)
+    measure, plan_year = _measure_year(request, code, fiscal_year)
     submission = submission_for(measure, plan_year)
     decision = rights.may_edit(request.user, measure, plan_year, submission)
     if not decision:
@@ -125,7 +125,7 @@ def _after_save(request, measure, plan_year, result):
 
 
 def _review(request, code: str, fiscal_year: int, action):
-    measure, plan_year = _measure_year(code, fiscal_year)
+    measure, plan_year = _measure_year(request, code, fiscal_year)
     submission = Submission.objects.filter(measure=measure, plan_year=plan_year).first()
     if submission is None or not rights.is_hq(request.user):
         raise PermissionDenied(_("この操作を行う権限がありません。"))

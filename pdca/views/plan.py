@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django_tables2 import RequestConfig
 
 from indicators.selectors import chosen_fiscal_year, measure_achievement_table, measure_results_for_year, rollup
-from measures.selectors import measure_for_page, measure_list, plan_current, plan_tree
+from measures.selectors import measure_for_page, measure_list, plan_for_request, plan_tree
 from pdca import charts, rights
 from pdca.filters import MeasureFilter
 from pdca.models import Role
@@ -26,7 +26,7 @@ def home_view(request):
 
 
 def plan_tree_view(request):
-    plan = plan_current()
+    plan = plan_for_request(request)
     context = _year_context(plan, request)
     year = context["fiscal_year"]
     context.update(
@@ -42,7 +42,7 @@ def plan_tree_view(request):
 
 
 def measure_list_view(request):
-    plan = plan_current()
+    plan = plan_for_request(request)
     context = _year_context(plan, request)
     measure_filter = MeasureFilter(request.GET, queryset=measure_list(plan), plan=plan)
     table = MeasureTable(
@@ -56,7 +56,7 @@ def measure_list_view(request):
 
 
 def measure_detail_view(request, code: str):
-    plan = plan_current()
+    plan = plan_for_request(request)
     context = _year_context(plan, request)
     measure = measure_for_page(plan, code)
     rows, results = measure_achievement_table(measure)

@@ -1,0 +1,152 @@
+"""The headquarters dashboard: same figures as everywhere else, a fixed query count, and
+the right view for every persona."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core.numbers import format_rate
+from indicators.models import Actual, MeasureResult
+from indicators.selectors import rollup
+from indicators.services import actual_record
+from indicators.synthetic import synthetic_plan_create
+from measures.models import Measure, PlanYear
+from pdca.models import Submission
+
+pytestmark = pytest.mark.django_db
+
+
+def record(code: str, year: int, value: str | None = None, status: str = "") -> Actual:
+    indicator = Measure.objects.get(code=code).indicators.order_by("order").first()
+    plan_year = PlanYear.objects.get(plan=indicator.measure.plan, fiscal_year=year)
+    return actual_record(
+        indicator=indicator,
+        plan_year=plan_year,
+        value=None if value is None else Decimal(value),
+        milestone_status=status,
+        user=None,
+    )
+
+
+@pytest.fixture
+def some_results(plan):
+    record("I-①-ア-03", 2020, "10")  # 10 / 20 = 50% → C
+    record("I-①-イ-02", 2020, "120")  # 120 / 120 → A
+    record("II-④-ア-01", 2020, "60")  # 60 / 80 = 75% → C
+    record("I-①-ア-01", 2020, status="achieved")  # milestone → A
+
+
+def test_headline_figures_equal_the_roll_up_selector(client_for, plan, some_results):
+    page = client_for("viewer").get(reverse("dashboard") + "?year=2020").content.decode()
+    expected = rollup(plan=plan, fiscal_year=2020, level="plan")[None]
+    assert expected.mean_rate == Decimal("0.8125")  # (0.5 + 1 + 0.75 + 1) / 4
+    assert format_rate(expected.mean_rate) in page
+    assert expected.grade_counts == {"A": 2, "B": 0, "C": 2, "D": 0}
+
+
+def test_a_measures_rate_on_the_dashboard_equals_its_measure_page(client_for, some_results):
+    client = client_for("hq")
+    dashboard = client.get(reverse("dashboard") + "?year=2020").content.decode()
+    detail = client.get(reverse("measure_detail", args=["II-④-ア-01"]) + "?year=2020").content.decode()
+    rate = format_rate(MeasureResult.objects.get(measure__code="II-④-ア-01", plan_year__fiscal_year=2020).rate)
+    assert rate == "75.0%"
+    risk_row = re.search(r"II-④-ア-01</a>.*?</tr>", dashboard, re.S).group(0)
+    assert rate in risk_row
+    assert rate in detail
+
+
+def test_submission_counts_cover_every_measure(client_for, plan):
+    Submission.objects.create(
+        measure=Measure.objects.get(code="I-①-ア-01"), plan_year=plan.years.get(fiscal_year=2020), status="approved"
+    )
+    page = client_for("viewer").get(reverse("dashboard") + "?year=2020").content.decode()
+    assert "0 / 1" in page  # 提出済 / 承認済
+    assert "全 76 施策" in page
+
+
+def test_staff_see_the_dashboard_with_their_measures_highlighted(client_for, some_results):
+    page = client_for("staff").get(reverse("dashboard") + "?year=2020").content.decode()
+    highlighted = "".join(re.findall(r'<tr class="highlight">.*?</tr>', page, re.S))
+    assert ">II-④-ア-01<" in highlighted and "（担当）" in highlighted
+    assert ">I-①-ア-03<" not in highlighted  # another section's measure, also at risk
+
+
+@pytest.mark.parametrize("persona", ["staff", "other_staff", "hq", "viewer"])
+def test_every_persona_may_read_the_dashboard(client_for, persona):
+    assert client_for(persona).get(reverse("dashboard")).status_code == 200
+
+
+def test_anonymous_visitors_are_sent_to_login(client_for):
+    response = client_for("anonymous").get(reverse("dashboard"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_charts_draw_from_our_own_static_files(client_for, some_results):
+    page = client_for("viewer").get(reverse("dashboard") + "?year=2020").content.decode()
+    scripts = re.findall(r'<script[^>]*src="([^"]+)"', page)
+    assert scripts == ["/static/vendor/plotly/plotly.min.js"]
+    assert "Plotly.newPlot" in page
+    assert "cdn" not in page.lower()
+
+
+def test_sorting_and_filtering_work_by_plain_links(client_for, some_results):
+    client = client_for("viewer")
+    page = client.get(reverse("dashboard") + "?year=2020&dept-sort=-mean_rate").content.decode()
+    assert page.index("ICT・データ戦略課") > 0
+    filtered = client.get(
+        reverse("dashboard")
+        + "?year=2020&pillar="
+        + str(Measure.objects.get(code="II-④-ア-01").field.subpillar.pillar_id)
+    ).content.decode()
+    risk = filtered[filtered.index("注意が必要な施策") :]
+    assert ">II-④-ア-01<" in risk and ">I-①-ア-03<" not in risk
+
+
+def _dashboard_queries(client, plan_code: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("dashboard") + f"?plan={plan_code}&year=2021")
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_dashboard_query_count_does_not_grow_with_the_plan(client_for, plan):
+    client = client_for("hq")
+    synthetic_plan_create(measures=760, code="synthetic-10x")
+    _dashboard_queries(client, plan.code)  # warm the session
+    real = _dashboard_queries(client, plan.code)
+    large = _dashboard_queries(client, "synthetic-10x")
+    assert real == large
+
+
+def test_the_demo_banner_shows_while_demo_data_exists_and_clear_keeps_real_entries(client_for, plan):
+    call_command("seed_demo", stdout=StringIO())
+    real = record("I-①-ア-01", 2022, status="achieved")
+    client = client_for("viewer")
+    assert "デモデータ" in client.get(reverse("dashboard")).content.decode()
+    assert Actual.objects.filter(is_demo=True).exists()
+
+    call_command("seed_demo", "--clear", stdout=StringIO())
+
+    assert not Actual.objects.filter(is_demo=True).exists()
+    assert not Submission.objects.filter(is_demo=True).exists()
+    assert Actual.objects.filter(pk=real.pk).exists()
+    assert "デモデータ" not in client.get(reverse("dashboard")).content.decode()
+    assert MeasureResult.objects.get(measure__code="I-①-ア-01", plan_year__fiscal_year=2022).grade == "A"
+    assert not MeasureResult.objects.filter(plan_year__fiscal_year=2020, outcome="graded").exists()
+
+
+def test_seed_demo_gives_a_spread_of_grades_and_statuses(plan):
+    call_command("seed_demo", stdout=StringIO())
+    grades = set(MeasureResult.objects.filter(plan_year__fiscal_year=2021).values_list("grade", flat=True))
+    assert {"A", "C", "D"} <= grades
+    statuses = set(Submission.objects.filter(plan_year__fiscal_year=2021).values_list("status", flat=True))
+    assert {"approved", "returned", "submitted"} <= statuses
+    assert not Actual.objects.filter(plan_year__fiscal_year=2022).exists()  # R4 left open for entry
