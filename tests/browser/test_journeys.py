@@ -157,3 +157,17 @@ def test_a_rejected_entry_keeps_what_was_typed_in_the_browser(page, people):
     expect(page.get_by_label("実績値")).to_have_value("たくさん")
     expect(page.get_by_label("取組実績")).to_have_value("消えてはならない文章")
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("path", ["/dashboard/?year=2021", "/measures/", "/measures/I-①-イ-01/?year=2021", "/plan/"])
+def test_pages_fit_a_laptop_screen_and_print_on_a4_landscape(page, people, path):
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    log_in(page, "b-hq")
+    page.goto(path)
+    assert_accessible(page)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 1366×768"
+    page.emulate_media(media="print")
+    expect(page.get_by_role("navigation")).to_be_hidden()
+    pdf = page.pdf(format="A4", landscape=True, print_background=True)
+    assert pdf.startswith(b"%PDF")
