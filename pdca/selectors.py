@@ -14,7 +14,7 @@ from indicators.models import Actual, MilestoneStatus, Target
 from indicators.selectors import ROLLUP_LEVELS
 from measures.models import Measure, Plan, PlanYear, ScheduleItem
 from pdca import rights
-from pdca.models import ScheduleProgress, Submission, SubmissionStatus, Transition
+from pdca.models import ProgressStatus, ScheduleProgress, Submission, SubmissionStatus, Transition
 
 
 @dataclass
@@ -149,6 +149,10 @@ def measure_history(measure: Measure, limit: int = 200) -> list[Change]:
             ("next_steps_text", "今後の方向性"),
         ],
     )
+    progress_history = ScheduleProgress.history.filter(schedule_item__measure=measure).select_related(
+        "history_user", "schedule_item", "plan_year"
+    )
+    walk(progress_history, lambda r: f"取組「{r.schedule_item.name}」（{r.plan_year}）", [("status", "進捗"), ("note", "補足")])
     changes.sort(key=lambda c: c.when, reverse=True)
     return changes[:limit]
 
@@ -158,7 +162,7 @@ def _display(value) -> str:
         return "—"
     if isinstance(value, Decimal):
         return format_decimal(value)
-    labels = dict(chain(SubmissionStatus.choices, MilestoneStatus.choices))
+    labels = dict(chain(SubmissionStatus.choices, MilestoneStatus.choices, ProgressStatus.choices))
     return str(labels.get(value, value))
 
 

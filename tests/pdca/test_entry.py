@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -278,4 +279,6 @@ def test_the_measure_page_shows_who_changed_what(client_for):
     page = client_for("viewer").get(reverse("measure_detail", args=[CODE]) + f"?year={YEAR}").content.decode()
     assert "変更履歴" in page
     assert "p-staff" in page
-    assert "85" in page and "70" in page
+    history = page[page.index("実績・目標・報告の変更") :]
+    assert re.search(r"実績値</td><td>85</td><td>70</td>", history)
+    assert "進捗</td><td>—</td><td>完了</td>" in history
