@@ -100,7 +100,7 @@ class Actual(models.Model):
     when written (see indicators.services)."""
 
     indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, related_name="actuals", verbose_name=_("成果指標")
+        Indicator, on_delete=models.PROTECT, related_name="actuals", verbose_name=_("成果指標")
     )
     plan_year = models.ForeignKey(PlanYear, on_delete=models.PROTECT, related_name="actuals", verbose_name=_("年度"))
     value = models.DecimalField(_("実績値"), max_digits=20, decimal_places=4, null=True, blank=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import ProtectedError
 
 from indicators.models import Direction, Indicator, IndicatorKind, Target
 from indicators.services import results_recompute
@@ -310,8 +311,16 @@ class LoadSummary:
 def plan_load(data: dict, *, source: str = "(plan)") -> LoadSummary:
     """Check and load a plan document: all of it, in one transaction, or nothing."""
     plan_file_check(data, source=source)
-    with transaction.atomic():
-        return _PlanWriter(data).write()
+    try:
+        with transaction.atomic():
+            return _PlanWriter(data).write()
+    except ProtectedError as error:
+        # A measure, indicator or schedule row that the file drops already carries reported
+        # work (actuals, reports, progress): keep it, and say which.
+        held = sorted({str(obj) for obj in error.protected_objects})[:10]
+        raise PlanFileError(
+            [f"{source}: 実績・報告・進捗が登録済みの施策・指標・取組はファイルから削除できません: {'; '.join(held)}"]
+        ) from error
 
 
 class _PlanWriter:

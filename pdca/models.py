@@ -51,7 +51,7 @@ class SelfAssessment(models.TextChoices):
 class Submission(models.Model):
     """A measure's report for one fiscal year: Do (取組実績), Check (評価・課題), Act (今後の方向性)."""
 
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="submissions", verbose_name=_("施策"))
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("施策"))
     plan_year = models.ForeignKey(
         PlanYear, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("年度")
     )
@@ -117,7 +117,7 @@ class ProgressStatus(models.TextChoices):
 
 class ScheduleProgress(models.Model):
     schedule_item = models.ForeignKey(
-        ScheduleItem, on_delete=models.CASCADE, related_name="progress", verbose_name=_("取組")
+        ScheduleItem, on_delete=models.PROTECT, related_name="progress", verbose_name=_("取組")
     )
     plan_year = models.ForeignKey(
         PlanYear, on_delete=models.PROTECT, related_name="schedule_progress", verbose_name=_("年度")

@@ -137,3 +137,21 @@ def test_a_failure_during_writing_rolls_everything_back(plan, document, monkeypa
     with pytest.raises(RuntimeError):
         plan_load(document)
     assert snapshot() == before
+
+
+def test_a_file_that_drops_a_measure_with_actuals_is_refused_and_changes_nothing(plan, document):
+    indicator = Measure.objects.get(code="I-①-ア-03").indicators.get()
+    actual_record(indicator=indicator, plan_year=PlanYear.objects.get(plan=plan, fiscal_year=2019), value=Decimal("18"), user=None)
+    before = snapshot()
+    document["measures"] = [m for m in document["measures"] if m["code"] != "I-①-ア-03"]
+    with pytest.raises(PlanFileError, match="実績・報告・進捗が登録済み"):
+        plan_load(document, source="dropped.json")
+    assert snapshot() == before
+    assert Actual.objects.filter(indicator=indicator).count() == 1
+
+
+def test_a_file_may_drop_a_measure_nothing_was_reported_for(plan, document):
+    document["measures"] = [m for m in document["measures"] if m["code"] != "I-①-ア-04"]
+    plan_load(document, source="dropped.json")
+    assert not Measure.objects.filter(code="I-①-ア-04").exists()
+    assert Measure.objects.count() == 75
