@@ -12,5 +12,8 @@ def app(request) -> dict:
     return {
         "user_role": role,
         "may_enter": role in (Role.STAFF, Role.HQ),
+        # Which Excel links to show; the views ask pdca.rights again.
+        "may_export": hasattr(request, "user") and rights.may_export(request.user),
+        "may_use_template": hasattr(request, "user") and rights.may_use_template(request.user),
         "demo_data_present": role is not None and Actual.objects.filter(is_demo=True).exists(),
     }

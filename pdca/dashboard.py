@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count
-
 from indicators.models import MeasureResult
 from indicators.selectors import Rollup, rollup
 from measures.models import Bureau, Measure, Pillar, Plan, PlanYear, Section, SubPillar
 from pdca.models import ProgressStatus, ScheduleProgress, Submission, SubmissionStatus
+from pdca.selectors import submission_status_counts
 
 
 @dataclass
@@ -33,20 +32,9 @@ class Headline:
         return [(SubmissionStatus(status).label, count) for status, count in self.status_counts.items()]
 
 
-def submission_status_counts(plan: Plan, fiscal_year: int) -> dict[str, int]:
-    """Measures by report status in a year; measures without a report row count as 未入力."""
-    rows = dict(
-        Submission.objects.filter(plan_year__plan=plan, plan_year__fiscal_year=fiscal_year)
-        .values_list("status")
-        .annotate(n=Count("id"))
-    )
-    total = plan.measures.count()
-    rows[SubmissionStatus.NOT_STARTED] = rows.get(SubmissionStatus.NOT_STARTED, 0) + total - sum(rows.values())
-    return {status: rows.get(status, 0) for status in SubmissionStatus.values}
-
-
 def headline(plan: Plan, fiscal_year: int) -> Headline:
-    counts = submission_status_counts(plan, fiscal_year)
+    by_status = submission_status_counts(plan=plan, fiscal_year=fiscal_year, level="plan").get(None, {})
+    counts = {status: by_status.get(status, 0) for status in SubmissionStatus.values}
     plan_rollup = rollup(plan=plan, fiscal_year=fiscal_year, level="plan").get(None, Rollup())
     return Headline(plan=plan_rollup, status_counts=counts, measures=sum(counts.values()))
 

@@ -104,3 +104,14 @@ def may_reopen(user, submission: Submission | None) -> Decision:
 def may_edit_plan(user) -> bool:
     """Plan data and thresholds: headquarters."""
     return role_of(user) == Role.HQ
+
+
+def may_export(user) -> bool:
+    """The meeting workbook (every measure's figures and texts): headquarters and viewers."""
+    return role_of(user) in (Role.HQ, Role.VIEWER)
+
+
+def may_use_template(user) -> bool:
+    """Download the entry template and upload it filled in: those who enter results. Each
+    measure in an upload is still checked with `may_edit`."""
+    return role_of(user) in (Role.STAFF, Role.HQ)

@@ -152,7 +152,11 @@ def measure_history(measure: Measure, limit: int = 200) -> list[Change]:
     progress_history = ScheduleProgress.history.filter(schedule_item__measure=measure).select_related(
         "history_user", "schedule_item", "plan_year"
     )
-    walk(progress_history, lambda r: f"取組「{r.schedule_item.name}」（{r.plan_year}）", [("status", "進捗"), ("note", "補足")])
+    walk(
+        progress_history,
+        lambda r: f"取組「{r.schedule_item.name}」（{r.plan_year}）",
+        [("status", "進捗"), ("note", "補足")],
+    )
     changes.sort(key=lambda c: c.when, reverse=True)
     return changes[:limit]
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pdca.views import dashboard, entry, plan
+from pdca.views import dashboard, entry, plan, workbook
 
 urlpatterns = [
     path("", plan.home_view, name="home"),
@@ -13,4 +13,7 @@ urlpatterns = [
     path("review/<str:code>/<int:fiscal_year>/approve/", entry.approve_view, name="review_approve"),
     path("review/<str:code>/<int:fiscal_year>/return/", entry.return_view, name="review_return"),
     path("review/<str:code>/<int:fiscal_year>/reopen/", entry.reopen_view, name="review_reopen"),
+    path("workbook/", workbook.workbook_download_view, name="workbook_download"),
+    path("entry/template/", workbook.workbook_template_view, name="workbook_template"),
+    path("entry/upload/", workbook.workbook_upload_view, name="workbook_upload"),
 ]

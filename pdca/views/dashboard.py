@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.urls import reverse
 from django_tables2 import RequestConfig
 
 from indicators.selectors import chosen_fiscal_year
@@ -42,6 +43,7 @@ def dashboard_view(request):
         "risks": dashboard.measures_at_risk(plan, plan_year, risk_filter.qs),
         "my_measures": my_measures,
         "charts": _charts(head, tree, years, series, bands),
+        "workbook_url": reverse("workbook_download") if rights.may_export(request.user) else None,
     }
     return render(request, "pdca/dashboard.html", context)
 

@@ -1,0 +1,95 @@
+"""Cell helpers shared by the workbooks: text that must stay text, grade colours, page headers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from openpyxl.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import NamedStyle, PatternFill
+
+# A text beginning with one of these is a formula (or a DDE trigger) when Excel re-reads it.
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+# Grade fills from the best band to the worst; a plan's bands are spread over them, so a plan
+# with other labels or another number of bands still gets green for its best and red for its worst.
+GRADE_PALETTE = ("C6EFCE", "E2EFDA", "FFEB9C", "FFC7CE")
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+INPUT_HEADER_FILL = PatternFill("solid", fgColor="FFD966")
+LOCKED_FILL = PatternFill("solid", fgColor="EDEDED")
+
+
+def grade_fills(codes: list[str]) -> dict[str, PatternFill]:
+    """A fill per grade code, best first as the plan orders its bands."""
+    if not codes:
+        return {}
+    last = len(GRADE_PALETTE) - 1
+    fills = {}
+    for index, code in enumerate(codes):
+        position = round(index * last / (len(codes) - 1)) if len(codes) > 1 else 0
+        fills[code] = PatternFill("solid", fgColor=GRADE_PALETTE[position])
+    return fills
+
+
+def looks_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_PREFIXES)
+
+
+def clean_text(text: str) -> str:
+    """Drop the control characters a worksheet cannot hold (pasted from other programs)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def make_text(cell: Cell, text: str) -> Cell:
+    """Put user-typed text in a cell so that it lands as text, never as a formula.
+
+    openpyxl turns a string beginning with ``=`` into a formula (and ``#N/A`` into an error);
+    the type is forced back to text, and Excel's quote prefix keeps it text when someone
+    edits the cell later."""
+    text = clean_text(text)
+    cell.value = text
+    cell.data_type = "s"
+    if looks_like_formula(text):
+        cell.quotePrefix = True
+    return cell
+
+
+class StyledCells:
+    """Cells for a write-only sheet, each given a prepared named style in one step.
+
+    Setting ``cell.style = name`` looks the style up by name for every cell; a workbook of
+    a few hundred thousand cells spends most of its time there. The named style's own
+    style array is handed to the cell constructor instead, which copies it."""
+
+    def __init__(self, ws, styles: dict[str, NamedStyle]):
+        self.ws = ws
+        self.arrays = {name: style.as_tuple() for name, style in styles.items()}
+
+    def __call__(self, value, style: str) -> Cell | None:
+        if value is None or value == "":
+            return None  # nothing to write: the row simply has no cell there
+        array = self.arrays[style]
+        if isinstance(value, str):
+            value = clean_text(value)
+            cell = Cell(self.ws, row=1, column=1, value=value, style_array=array)
+            if cell.data_type != "s" or looks_like_formula(value):
+                cell.data_type = "s"
+                cell.quotePrefix = True
+            return cell
+        return Cell(self.ws, row=1, column=1, value=value, style_array=array)
+
+
+def excel_number(value: Decimal | None) -> int | Decimal | None:
+    """10000.0000 → 10000 (an integer cell), 12.5000 → 12.5: what the clerk typed, no stored padding."""
+    if value is None:
+        return None
+    normalized = value.normalize()
+    if normalized == normalized.to_integral_value():
+        return int(normalized)
+    return normalized
+
+
+def header_text(text: str) -> str:
+    """Text for a page header or footer, where ``&`` starts a code."""
+    return text.replace("&", "&&")

@@ -1,0 +1,259 @@
+"""Reads for the workbooks. The meeting workbook: every roll-up of the 概要 sheet and one
+plain row per indicator for the 施策一覧 sheet. The department template: each measure's
+entry as saved now.
+
+The rates and grades are the ones `indicators.selectors` hands every page (stored on
+MeasureResult and Actual when written); nothing is recomputed here. The rows are built
+from a fixed number of queries that fetch plain tuples, not model instances, so that a
+plan of 10,000 measures costs the same number of queries as the real plan's 76 and stays
+within a modest amount of memory.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from core.fiscal_year import reiwa_short
+from indicators.models import Actual, Indicator, MilestoneStatus, Target
+from indicators.selectors import Rollup, indicator_results_for_year, measure_results_for_year, rollup
+from measures.models import Bureau, Measure, MeasureSection, Pillar, Plan, PlanYear, ScheduleItem, Section, SubPillar
+from pdca import rights
+from pdca.models import ScheduleProgress, SelfAssessment, Submission, SubmissionStatus
+from pdca.selectors import submission_status_counts
+
+
+@dataclass
+class SummaryRow:
+    """One line of a 概要 table: a group's labels, its roll-up and its submission counts."""
+
+    labels: tuple[str, str]
+    rollup: Rollup
+    statuses: dict[str, int]
+
+
+@dataclass
+class Summary:
+    bands: list[tuple[str, str, Decimal]]  # code, label, lower bound
+    plan: SummaryRow
+    pillars: list[SummaryRow] = field(default_factory=list)
+    subpillars: list[SummaryRow] = field(default_factory=list)
+    bureaus: list[SummaryRow] = field(default_factory=list)
+    sections: list[SummaryRow] = field(default_factory=list)
+
+
+def meeting_summary(*, plan: Plan, fiscal_year: int) -> Summary:
+    """The 概要 sheet: plan, pillar, sub-pillar, bureau and section roll-ups with submission
+    counts. A fixed number of queries."""
+
+    def level(name: str) -> tuple[dict, dict]:
+        return (
+            rollup(plan=plan, fiscal_year=fiscal_year, level=name),
+            submission_status_counts(plan=plan, fiscal_year=fiscal_year, level=name),
+        )
+
+    def rows(groups, name: str, labels) -> list[SummaryRow]:
+        rollups, statuses = level(name)
+        return [
+            SummaryRow(labels(group), rollups[group.pk], statuses.get(group.pk, {}))
+            for group in groups
+            if group.pk in rollups
+        ]
+
+    plan_rollups, plan_statuses = level("plan")
+    bureaus = Bureau.objects.filter(sections__measure_sections__measure__plan=plan).distinct()
+    sections = Section.objects.filter(measure_sections__measure__plan=plan).select_related("bureau").distinct()
+    return Summary(
+        bands=list(plan.grade_bands.order_by("order").values_list("code", "label", "min_rate")),
+        plan=SummaryRow(("", plan.name), plan_rollups.get(None, Rollup()), plan_statuses.get(None, {})),
+        pillars=rows(Pillar.objects.filter(plan=plan), "pillar", lambda p: (p.code, p.name)),
+        subpillars=rows(SubPillar.objects.filter(pillar__plan=plan), "subpillar", lambda s: (s.code, s.name)),
+        bureaus=rows(bureaus, "bureau", lambda b: (b.name, "")),
+        sections=rows(sections, "section", lambda s: (s.bureau.name, s.name)),
+    )
+
+
+@dataclass(slots=True)
+class IndicatorLine:
+    """One row of the 施策一覧 sheet: an indicator with its measure's context (a measure
+    without indicators gets one line with the indicator columns empty)."""
+
+    measure_code: str
+    measure_name: str
+    pillar: str
+    field: str
+    bureaus: str
+    sections: str
+    indicator: str
+    unit: str
+    targets: list[str]
+    actual_value: Decimal | None
+    actual_label: str
+    rate: Decimal | None
+    grade: str
+    measure_rate: Decimal | None
+    measure_grade: str
+    status: str
+    achievements_text: str
+    self_assessment: str
+    issues_text: str
+    next_steps_text: str
+
+
+def target_year_labels(plan: Plan) -> list[str]:
+    """Column heads for the targets: R1, R2, ..."""
+    return [f"{reiwa_short(year)}目標" for year in plan.fiscal_years]
+
+
+def indicator_lines(*, plan: Plan, fiscal_year: int) -> Iterator[IndicatorLine]:
+    """Every indicator of the plan in plan order, with the year's actual, rate, grade and the
+    measure's submission. The queries run before the first row; their number is fixed."""
+    years = plan.fiscal_years
+    year_index = {year: index for index, year in enumerate(years)}
+    measures = list(
+        plan.measures.order_by("order").values_list(
+            "pk",
+            "code",
+            "name",
+            "field__code",
+            "field__name",
+            "field__subpillar__pillar__code",
+            "field__subpillar__pillar__name",
+        )
+    )
+    owners: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for measure_id, section_name, bureau_name in (
+        MeasureSection.objects.filter(measure__plan=plan)
+        .order_by("measure_id", "order")
+        .values_list("measure_id", "section__name", "section__bureau__name")
+    ):
+        owners[measure_id].append((bureau_name, section_name))
+    indicators: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    for pk, measure_id, name, unit, number in (
+        Indicator.objects.filter(measure__plan=plan)
+        .order_by("measure_id", "order", "pk")
+        .values_list("pk", "measure_id", "name", "unit", "subprogramme__number")
+    ):
+        indicators[measure_id].append((pk, f"({number}) {name}" if number else name, unit))
+    targets: dict[int, list[str]] = {}
+    for indicator_id, target_year, text in Target.objects.filter(indicator__measure__plan=plan).values_list(
+        "indicator_id", "plan_year__fiscal_year", "text"
+    ):
+        targets.setdefault(indicator_id, [""] * len(years))[year_index[target_year]] = text
+    milestone_labels = {value: str(label) for value, label in MilestoneStatus.choices}
+    actuals = {
+        indicator_id: (value, milestone_labels.get(status, ""))
+        for indicator_id, value, status in Actual.objects.filter(
+            indicator__measure__plan=plan, plan_year__fiscal_year=fiscal_year
+        ).values_list("indicator_id", "value", "milestone_status")
+    }
+    results = indicator_results_for_year(plan=plan, fiscal_year=fiscal_year)
+    measure_results = measure_results_for_year(plan=plan, fiscal_year=fiscal_year)
+    status_labels = dict(SubmissionStatus.choices)
+    assessment_labels = dict(SelfAssessment.choices)
+    submissions = {
+        row[0]: row[1:]
+        for row in Submission.objects.filter(measure__plan=plan, plan_year__fiscal_year=fiscal_year).values_list(
+            "measure_id", "status", "self_assessment", "achievements_text", "issues_text", "next_steps_text"
+        )
+    }
+    no_indicator = [(None, "", "")]
+    for measure_id, code, name, field_code, field_name, pillar_code, pillar_name in measures:
+        sections = owners.get(measure_id, [])
+        bureaus = list(dict.fromkeys(bureau for bureau, _section in sections))
+        measure_result = measure_results.get(measure_id)
+        status, assessment, done, issues, next_steps = submissions.get(
+            measure_id, (SubmissionStatus.NOT_STARTED, "", "", "", "")
+        )
+        for indicator_id, indicator_name, unit in indicators.get(measure_id) or no_indicator:
+            value, milestone = actuals.get(indicator_id, (None, ""))
+            result = results.get(indicator_id)
+            yield IndicatorLine(
+                measure_code=code,
+                measure_name=name,
+                pillar=f"{pillar_code} {pillar_name}",
+                field=f"{field_code} {field_name}",
+                bureaus="、".join(bureaus),
+                sections="、".join(section for _bureau, section in sections),
+                indicator=indicator_name,
+                unit=unit,
+                targets=targets.get(indicator_id, [""] * len(years)),
+                actual_value=value,
+                actual_label=milestone,
+                rate=result.raw_rate if result else None,
+                grade=result.label if result and indicator_id else "",
+                measure_rate=measure_result.rate if measure_result else None,
+                measure_grade=measure_result.label if measure_result else "",
+                status=str(status_labels.get(status, status)),
+                achievements_text=done,
+                self_assessment=str(assessment_labels.get(assessment, "")),
+                issues_text=issues,
+                next_steps_text=next_steps,
+            )
+
+
+@dataclass
+class IndicatorState:
+    indicator: Indicator
+    target: Target | None
+    actual: Actual | None
+
+
+@dataclass
+class ProgressState:
+    item: ScheduleItem
+    progress: ScheduleProgress | None
+
+
+@dataclass
+class MeasureState:
+    """A measure's entry for a year as saved now, and whether this user may change it."""
+
+    measure: Measure
+    submission: Submission
+    decision: rights.Decision
+    indicators: list[IndicatorState] = field(default_factory=list)
+    progress: list[ProgressState] = field(default_factory=list)
+
+
+def entry_states(*, user, plan_year: PlanYear) -> list[MeasureState]:
+    """What the department template holds and what an upload is compared with: the
+    measures this user enters results for, with each indicator's target and actual, the
+    year's schedule rows with their progress, and the submission. Queries are fixed in
+    number apart from `pdca.rights.may_edit`, asked once per measure."""
+    measures = list(rights.measures_owned_by(user, plan_year.plan).select_related("plan", "field").order_by("order"))
+    ids = [m.pk for m in measures]
+    submissions = {
+        s.measure_id: s
+        for s in Submission.objects.filter(measure_id__in=ids, plan_year=plan_year).select_related("updated_by")
+    }
+    targets = {t.indicator_id: t for t in Target.objects.filter(indicator__measure_id__in=ids, plan_year=plan_year)}
+    actuals = {a.indicator_id: a for a in Actual.objects.filter(indicator__measure_id__in=ids, plan_year=plan_year)}
+    progress = {
+        p.schedule_item_id: p
+        for p in ScheduleProgress.objects.filter(schedule_item__measure_id__in=ids, plan_year=plan_year)
+    }
+    states = {}
+    for measure in measures:
+        submission = submissions.get(measure.pk) or Submission(
+            measure=measure, plan_year=plan_year, status=SubmissionStatus.NOT_STARTED, version=0
+        )
+        decision = rights.may_edit(user, measure, plan_year, submissions.get(measure.pk))
+        states[measure.pk] = MeasureState(measure, submission, decision)
+    for indicator in (
+        Indicator.objects.filter(measure_id__in=ids).select_related("subprogramme").order_by("measure_id", "order")
+    ):
+        indicator.measure = states[indicator.measure_id].measure
+        states[indicator.measure_id].indicators.append(
+            IndicatorState(indicator, targets.get(indicator.pk), actuals.get(indicator.pk))
+        )
+    for item in (
+        ScheduleItem.objects.filter(measure_id__in=ids, years=plan_year)
+        .select_related("subprogramme")
+        .order_by("measure_id", "order")
+    ):
+        item.measure = states[item.measure_id].measure
+        states[item.measure_id].progress.append(ProgressState(item, progress.get(item.pk)))
+    return list(states.values())
