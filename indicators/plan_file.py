@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import Prefetch, ProtectedError
 
 from indicators.models import Direction, Indicator, IndicatorKind, Target
 from indicators.services import results_recompute
@@ -536,7 +536,10 @@ def plan_export(plan: Plan) -> dict:
             }
         )
     measures = plan.measures.select_related("field").prefetch_related(
-        "measure_sections__section__bureau",
+        # Sections joined, not prefetched by id: Django 5.2 prefetches a foreign key with one
+        # `id = %s OR ...` term per target, which SQLite refuses beyond 1,000 (a plan of 10,000
+        # measures has 2,000 sections).
+        Prefetch("measure_sections", queryset=MeasureSection.objects.select_related("section__bureau")),
         "subprogrammes",
         "schedule_items__years",
         "schedule_items__subprogramme",

@@ -141,7 +141,9 @@ def test_a_failure_during_writing_rolls_everything_back(plan, document, monkeypa
 
 def test_a_file_that_drops_a_measure_with_actuals_is_refused_and_changes_nothing(plan, document):
     indicator = Measure.objects.get(code="I-①-ア-03").indicators.get()
-    actual_record(indicator=indicator, plan_year=PlanYear.objects.get(plan=plan, fiscal_year=2019), value=Decimal("18"), user=None)
+    actual_record(
+        indicator=indicator, plan_year=PlanYear.objects.get(plan=plan, fiscal_year=2019), value=Decimal("18"), user=None
+    )
     before = snapshot()
     document["measures"] = [m for m in document["measures"] if m["code"] != "I-①-ア-03"]
     with pytest.raises(PlanFileError, match="実績・報告・進捗が登録済み"):

@@ -248,8 +248,11 @@ def test_the_worklist_shows_the_clerks_measures_with_status_and_gaps(client_for,
 def test_every_logged_in_persona_can_read_the_pages(client_for, persona):
     client = client_for(persona)
     for url in [
-        reverse("dashboard"), reverse("plan_tree"), reverse("measure_list"),
-        reverse("measure_detail", args=[CODE]), reverse("worklist"),
+        reverse("dashboard"),
+        reverse("plan_tree"),
+        reverse("measure_list"),
+        reverse("measure_detail", args=[CODE]),
+        reverse("worklist"),
     ]:
         assert client.get(url).status_code == 200, url
 
