@@ -171,3 +171,13 @@ def test_pages_fit_a_laptop_screen_and_print_on_a4_landscape(page, people, path)
     expect(page.get_by_role("navigation")).to_be_hidden()
     pdf = page.pdf(format="A4", landscape=True, print_background=True)
     assert pdf.startswith(b"%PDF")
+
+
+def test_the_workbook_upload_page_is_accessible(page, people):
+    log_in(page, "b-staff")
+    page.goto("/entry/upload/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name=re.compile("アップロード|確認")).first.click()  # empty upload: error, no crash
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert_accessible(page)
