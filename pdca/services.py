@@ -179,44 +179,53 @@ def submission_gaps(submission: Submission) -> list[str]:
     return gaps
 
 
-def submission_approve(*, submission: Submission, reviewer, comment: str = "") -> Submission:
+def _review_move(*, submission: Submission, reviewer, to_status: str, comment: str, decide) -> Submission:
+    """One headquarters decision: lock the row, ask `decide` (a pdca.rights question), move
+    the status, keep the comment, record the transition."""
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
-        decision = rights.may_review(reviewer, submission)
+        decision = decide(reviewer, submission)
         if not decision:
             raise PermissionDenied(decision.reason)
-        _transition(submission, SubmissionStatus.APPROVED, reviewer, comment)
+        _transition(submission, to_status, reviewer, comment)
         submission.review_comment = comment
         submission.version += 1
         submission.save()
     return submission
+
+
+def submission_approve(*, submission: Submission, reviewer, comment: str = "") -> Submission:
+    """Approve a submitted report; the year is then locked for staff."""
+    return _review_move(
+        submission=submission,
+        reviewer=reviewer,
+        to_status=SubmissionStatus.APPROVED,
+        comment=comment,
+        decide=rights.may_review,
+    )
 
 
 def submission_return(*, submission: Submission, reviewer, comment: str) -> Submission:
+    """Send a submitted report back to the clerk, with the reason they will see."""
     if not comment.strip():
         raise ValidationError({"comment": _("差戻しの理由を入力してください。")})
-    with transaction.atomic():
-        submission = Submission.objects.select_for_update().get(pk=submission.pk)
-        decision = rights.may_review(reviewer, submission)
-        if not decision:
-            raise PermissionDenied(decision.reason)
-        _transition(submission, SubmissionStatus.RETURNED, reviewer, comment)
-        submission.review_comment = comment
-        submission.version += 1
-        submission.save()
-    return submission
+    return _review_move(
+        submission=submission,
+        reviewer=reviewer,
+        to_status=SubmissionStatus.RETURNED,
+        comment=comment,
+        decide=rights.may_review,
+    )
 
 
 def submission_reopen(*, submission: Submission, reviewer, reason: str) -> Submission:
+    """Undo an approval (headquarters, with a reason): the report is editable again."""
     if not reason.strip():
         raise ValidationError({"comment": _("承認を取り消す理由を入力してください。")})
-    with transaction.atomic():
-        submission = Submission.objects.select_for_update().get(pk=submission.pk)
-        decision = rights.may_reopen(reviewer, submission)
-        if not decision:
-            raise PermissionDenied(decision.reason)
-        _transition(submission, SubmissionStatus.DRAFT, reviewer, reason)
-        submission.review_comment = reason
-        submission.version += 1
-        submission.save()
-    return submission
+    return _review_move(
+        submission=submission,
+        reviewer=reviewer,
+        to_status=SubmissionStatus.DRAFT,
+        comment=reason,
+        decide=rights.may_reopen,
+    )
