@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
 from indicators.models import MeasureResult
 from indicators.selectors import Rollup, rollup
 from measures.models import Bureau, Measure, Pillar, Plan, PlanYear, Section, SubPillar
@@ -112,50 +115,30 @@ def bureau_rollups(plan: Plan, fiscal_year: int) -> list[tuple[Bureau, Rollup]]:
     return [(b, by_bureau[b.pk]) for b in Bureau.objects.filter(pk__in=by_bureau.keys()).order_by("name")]
 
 
-@dataclass
-class RiskRow:
-    measure: Measure
-    result: MeasureResult | None
-    reasons: list[str]
-    status: str
+def measures_at_risk(plan: Plan, plan_year: PlanYear, measures: QuerySet[Measure] | None = None) -> QuerySet[Measure]:
+    """Measures graded in the two lowest bands, without a report, or with a delayed schedule
+    item, annotated with their rate, grade, outcome, delay and report status.
 
-
-def measures_at_risk(plan: Plan, plan_year: PlanYear, measures=None) -> list[RiskRow]:
-    """Measures graded C or D (the two lowest bands), without a report, or with a delayed schedule item.
-    `measures` (a queryset, e.g. from a filter) narrows the list."""
+    A queryset, so that the dashboard pages through it: its cost does not grow with the plan.
+    `measures` (e.g. from a filter) narrows the list.
+    """
     low_bands = list(plan.grade_bands.order_by("-order").values_list("code", flat=True)[:2])
-    results = {
-        r.measure_id: r
-        for r in MeasureResult.objects.filter(plan_year=plan_year).exclude(outcome=MeasureResult.Outcome.NO_TARGET)
-    }
-    delayed = set(
-        ScheduleProgress.objects.filter(plan_year=plan_year, status=ProgressStatus.DELAYED).values_list(
-            "schedule_item__measure_id", flat=True
-        )
+    result = MeasureResult.objects.filter(measure=OuterRef("pk"), plan_year=plan_year)
+    delayed = ScheduleProgress.objects.filter(
+        schedule_item__measure=OuterRef("pk"), plan_year=plan_year, status=ProgressStatus.DELAYED
     )
-    statuses = dict(Submission.objects.filter(plan_year=plan_year).values_list("measure_id", "status"))
-    flagged = {
-        measure_id
-        for measure_id, r in results.items()
-        if r.grade in low_bands or r.outcome == MeasureResult.Outcome.UNREPORTED
-    } | delayed
-    rows = []
-    measures = (
+    status = Submission.objects.filter(measure=OuterRef("pk"), plan_year=plan_year).values("status")[:1]
+    return (
         (measures if measures is not None else Measure.objects.filter(plan=plan))
-        .filter(pk__in=flagged)
-        .select_related("field__subpillar__pillar")
-        .prefetch_related("measure_sections__section__bureau")
+        .annotate(
+            risk_rate=Subquery(result.values("rate")[:1]),
+            risk_grade=Subquery(result.values("grade")[:1]),
+            risk_outcome=Subquery(result.values("outcome")[:1]),
+            risk_delayed=Exists(delayed),
+            risk_status=Coalesce(Subquery(status), Value(SubmissionStatus.NOT_STARTED.value)),
+        )
+        .filter(Q(risk_grade__in=low_bands) | Q(risk_outcome=MeasureResult.Outcome.UNREPORTED) | Q(risk_delayed=True))
+        .select_related("field")
+        .prefetch_related("measure_sections__section")
         .order_by("order")
     )
-    for measure in measures:
-        result = results.get(measure.pk)
-        reasons = []
-        if result is not None and result.grade in low_bands:
-            reasons.append(f"評価{result.grade}")
-        if result is not None and result.outcome == MeasureResult.Outcome.UNREPORTED:
-            reasons.append("未報告")
-        if measure.pk in delayed:
-            reasons.append("取組の遅延")
-        status = statuses.get(measure.pk, SubmissionStatus.NOT_STARTED)
-        rows.append(RiskRow(measure, result, reasons, SubmissionStatus(status).label))
-    return rows

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from core.fiscal_year import full_label
 from core.numbers import format_rate
 from measures.models import Measure
+from pdca.models import SubmissionStatus
 
 
 class MeasureTable(tables.Table):
@@ -77,3 +78,48 @@ class DepartmentTable(tables.Table):
         if record.get("mine"):
             return format_html('{} <span class="mine">{}</span>', value, _("（担当）"))
         return value
+
+
+class RiskTable(tables.Table):
+    """The dashboard's measures at risk, paged and sortable by links."""
+
+    code = tables.Column(verbose_name=_("施策No"), order_by=("order",))
+    name = tables.Column(verbose_name=_("施策名"))
+    sections = tables.Column(verbose_name=_("所管"), empty_values=(), orderable=False)
+    risk_rate = tables.Column(verbose_name=_("達成率"), attrs={"td": {"class": "num"}})
+    reasons = tables.Column(verbose_name=_("理由"), empty_values=(), orderable=False)
+    risk_status = tables.Column(verbose_name=_("報告の状態"))
+
+    class Meta:
+        attrs = {"class": "data-table"}
+        row_attrs = {"class": lambda record, table: "highlight" if record.pk in table.my_measures else ""}
+
+    def __init__(self, *args, fiscal_year: int, low_bands: list[str], my_measures: set[int], **kwargs):
+        self.fiscal_year = fiscal_year
+        self.low_bands = low_bands
+        self.my_measures = my_measures
+        super().__init__(*args, **kwargs)
+
+    def render_code(self, value, record):
+        url = reverse("measure_detail", kwargs={"code": record.code})
+        mine = format_html('<span class="mine">{}</span>', _("（担当）")) if record.pk in self.my_measures else ""
+        return format_html('<a href="{}?year={}">{}</a>{}', url, self.fiscal_year, value, mine)
+
+    def render_sections(self, record):
+        return "、".join(ms.section.name for ms in record.measure_sections.all())
+
+    def render_risk_rate(self, value):
+        return format_rate(value)
+
+    def render_reasons(self, record):
+        reasons = []
+        if record.risk_grade in self.low_bands:
+            reasons.append(_("評価%(grade)s") % {"grade": record.risk_grade})
+        if record.risk_outcome == "unreported":
+            reasons.append(_("未報告"))
+        if record.risk_delayed:
+            reasons.append(_("取組の遅延"))
+        return "、".join(str(reason) for reason in reasons)
+
+    def render_risk_status(self, value):
+        return SubmissionStatus(value).label

@@ -10,7 +10,7 @@ from indicators.selectors import chosen_fiscal_year
 from measures.selectors import plan_for_request
 from pdca import charts, dashboard, rights
 from pdca.filters import RiskFilter
-from pdca.tables import DepartmentTable
+from pdca.tables import DepartmentTable, RiskTable
 
 
 def dashboard_view(request):
@@ -26,8 +26,16 @@ def dashboard_view(request):
     departments = DepartmentTable(
         [_department_record(row, mine) for row in dashboard.department_rows(plan, fiscal_year)], prefix="dept-"
     )
-    RequestConfig(request, paginate=False).configure(departments)
+    RequestConfig(request, paginate={"per_page": 50}).configure(departments)
     risk_filter = RiskFilter(request.GET, queryset=plan.measures.all(), plan=plan)
+    risks = RiskTable(
+        dashboard.measures_at_risk(plan, plan_year, risk_filter.qs),
+        prefix="risk-",
+        fiscal_year=fiscal_year,
+        low_bands=[b.code for b in bands[-2:]],
+        my_measures=my_measures,
+    )
+    RequestConfig(request, paginate={"per_page": 50}).configure(risks)
     context = {
         "plan": plan,
         "fiscal_year": fiscal_year,
@@ -40,7 +48,7 @@ def dashboard_view(request):
         "departments": departments,
         "bureaus": dashboard.bureau_rollups(plan, fiscal_year),
         "risk_filter": risk_filter,
-        "risks": dashboard.measures_at_risk(plan, plan_year, risk_filter.qs),
+        "risks": risks,
         "my_measures": my_measures,
         "charts": _charts(head, tree, years, series, bands),
         "workbook_url": reverse("workbook_download") if rights.may_export(request.user) else None,
