@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from indicators.models import Actual, Indicator, Target
-from indicators.services import actual_delete, actual_record
+from indicators.services import actual_delete, actual_record, measure_results_refresh
 from measures.models import Measure, PlanYear, ScheduleItem
 from pdca import rights
 from pdca.models import ScheduleProgress, Submission, SubmissionStatus, Transition
@@ -108,9 +108,12 @@ def entry_save(
                     milestone_status=item.milestone_status,
                     description=item.description,
                     user=user,
+                    refresh_result=False,
                 )
             elif existing is not None:
                 actual_delete(actual=existing)
+        # One refresh of the measure's stored result for the whole form, not one per indicator.
+        measure_results_refresh(measures=[measure], plan_years=[plan_year])
         for item in entry.progress:
             if item.schedule_item.measure_id != measure.pk:
                 raise PermissionDenied(_("別の施策の取組です。"))
