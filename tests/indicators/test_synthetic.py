@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from indicators.models import Actual, Indicator, IndicatorKind, MeasureResult, Target
 from indicators.plan_file import plan_export, plan_file_check, plan_load
 from indicators.selectors import ROLLUP_LEVELS, rollup
-from indicators.services import indicator_achievement_for, results_recompute, rules_for
+from indicators.services import indicator_achievement_for, results_recompute, rules_for, target_update
 from indicators.synthetic import synthetic_plan_create
 from measures.models import Bureau, Field, MeasureSection, Pillar, PlanYear, ScheduleItem, Section, SubPillar
 
@@ -149,3 +149,27 @@ def test_every_roll_up_costs_the_same_queries_for_the_real_plan_and_ten_times_it
     assert {level: real for level, (real, _large) in counts.items()} == {
         level: large for level, (_real, large) in counts.items()
     }
+
+
+def test_recomputing_writes_changed_rates_and_empties_those_without_a_target(plan):
+    """The bulk write of recomputed rates, on both databases: changed values and NULLs."""
+    synthetic = synthetic_plan_create(measures=20, code="synthetic-recompute")
+    actual = (
+        Actual.objects.filter(indicator__measure__plan=synthetic, indicator__kind="count", value__gt=0)
+        .order_by("pk")
+        .first()
+    )
+    target = Target.objects.get(indicator=actual.indicator, plan_year=actual.plan_year)
+    before = actual.raw_rate
+
+    target_update(target=target, text=target.text, value=target.value * 2)
+    actual.refresh_from_db()
+    assert actual.raw_rate != before and actual.raw_rate is not None
+
+    target_update(target=target, text="—", value=None)
+    actual.refresh_from_db()
+    assert (actual.raw_rate, actual.capped_rate, actual.grade) == (None, None, "")
+    result = MeasureResult.objects.get(measure=actual.indicator.measure, plan_year=actual.plan_year)
+    assert result.indicators_with_target == sum(
+        t.is_set for t in Target.objects.filter(indicator__measure=result.measure, plan_year=result.plan_year)
+    )

@@ -1,0 +1,488 @@
+"""Measured speed at any size (`manage.py benchmark`): how long the pages, a save, the plan
+file and the exports take for plans of 76, 1,000 and 10,000 measures, next to the number
+of queries each costs and, where one exists, a floor: the same result produced the
+cheapest way we can write by hand. A ratio to the floor says how much the product's own
+layers cost, which a bare time cannot.
+
+Everything runs in a throwaway database made by Django's test machinery, so the real
+database is never opened; on PostgreSQL (DATABASE_URL) the benchmark measures PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+import tracemalloc
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.test import Client
+from django.test.utils import override_settings, setup_test_environment, teardown_test_environment
+from django.urls import NoReverseMatch, reverse
+from openpyxl import Workbook, load_workbook
+
+from indicators.models import MeasureResult
+from indicators.plan_file import plan_export, plan_export_json, plan_load
+from indicators.synthetic import synthetic_plan_create
+from measures.models import Field, Measure, Pillar, PlanYear, SubPillar
+from pdca.models import Profile, Role
+from pdca.selectors import entry_state
+from pdca.services import submission_for
+
+DEFAULT_SIZES = (76, 1_000, 10_000)
+FISCAL_YEAR = 2021  # R3: the latest year with actuals in a synthetic plan
+OPERATIONS = (
+    "measure_list",
+    "measure_detail",
+    "entry_save",
+    "plan_load",
+    "plan_export",
+    "dashboard",
+    "workbook",
+)
+# Pages other developers are building: measured once their URL names resolve, null until then.
+PAGES_IN_PROGRESS = {"dashboard": "dashboard", "workbook": "workbook_download"}
+JSON_KEYS = ("size", "operation", "median_ms", "queries", "floor_ms", "ratio", "peak_mb")
+
+
+class BenchmarkError(Exception):
+    """An operation did not do what it should (an error page, a rejected form)."""
+
+
+@dataclass
+class Figure:
+    """One operation at one size; None where a figure does not apply."""
+
+    size: int
+    operation: str
+    median_ms: float | None = None
+    queries: int | None = None
+    floor_ms: float | None = None
+    ratio: float | None = None
+    peak_mb: float | None = None
+    runs: int = 0
+    error: str | None = None  # printed, and makes the command fail; not part of the JSON
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        return {key: data[key] for key in JSON_KEYS}
+
+
+@dataclass
+class Operation:
+    """Something to time. `prepare` runs before every run, untimed (e.g. read the version a
+    form is built from). `floor_for` turns one run's output into the floor's callable."""
+
+    name: str
+    run: Callable[[], Any] | None  # None: the page does not exist (yet)
+    prepare: Callable[[], None] = lambda: None
+    floor_for: Callable[[Any], Callable[[], Any]] | None = None
+    warm_up: bool = True
+    trace_memory: bool = False
+
+
+@dataclass
+class Options:
+    """Runs per operation, at most; an operation stops early, after at least one run, once its
+    runs have taken `budget_seconds` (one plan load of 10,000 measures takes minutes)."""
+
+    repeat: int = 5
+    budget_seconds: float = 60.0
+    log: Callable[[str], None] = field(default=lambda message: None)
+
+
+@dataclass
+class Report:
+    machine: dict[str, Any]
+    database: dict[str, Any]
+    figures: list[Figure]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"machine": self.machine, "database": self.database, "results": [f.as_json() for f in self.figures]}
+
+    @property
+    def failures(self) -> list[Figure]:
+        return [f for f in self.figures if f.error]
+
+
+class QueryCounter:
+    """Counts every execute and executemany on a connection.
+
+    CaptureQueriesContext keeps at most 9,000 queries (Django's query log is a bounded deque),
+    so it under-counts a plan load of 10,000 measures; an execute wrapper counts any number
+    without keeping the SQL, and costs too little to disturb the timing."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    @contextmanager
+    def counting(self) -> Iterator[QueryCounter]:
+        self.count = 0
+        with self.connection.execute_wrapper(self):
+            yield self
+
+
+@contextmanager
+def throwaway_database(alias: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """A fresh, migrated database beside the configured one, destroyed afterwards.
+
+    The name is set here rather than left to Django's default (`test_<NAME>`), so that a
+    benchmark never clobbers the database of a test run going on at the same time; SQLite
+    gets a file rather than memory, so that its figures are those of the embedded default.
+    """
+    connection = connections[alias]
+    test_settings = connection.settings_dict.setdefault("TEST", {})
+    previous_test_name = test_settings.get("NAME")
+    with tempfile.TemporaryDirectory(prefix="kanagawa-benchmark-") as folder:
+        if connection.vendor == "sqlite":
+            test_settings["NAME"] = str(Path(folder) / "benchmark.sqlite3")
+        else:
+            test_settings["NAME"] = f"test_{connection.settings_dict['NAME']}_benchmark_{os.getpid()}"
+        setup_test_environment()
+        old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=False)
+        try:
+            yield
+        finally:
+            connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
+            teardown_test_environment()
+            test_settings["NAME"] = previous_test_name
+
+
+def machine_info() -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "cpu": platform.processor() or None,
+        "memory_gb": None,
+    }
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                info["memory_gb"] = round(int(line.split()[1]) / 1024 / 1024, 1)
+                break
+    except OSError:
+        pass  # not Linux: the platform string says enough
+    return info
+
+
+def database_info(alias: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
+    connection = connections[alias]
+    if connection.vendor == "sqlite":
+        version = connection.Database.sqlite_version
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT version()")
+            version = cursor.fetchone()[0]
+    return {"vendor": connection.vendor, "version": version}
+
+
+def benchmark_run(*, sizes: list[int], options: Options) -> Report:
+    """Build each size in a throwaway database and time every operation on it."""
+    figures: list[Figure] = []
+    # The manifest of collected static files does not exist in a throwaway run; pages link
+    # their stylesheet by its plain name instead, as in the test settings.
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with throwaway_database(), override_settings(STORAGES=storages), warnings.catch_warnings():
+        # WhiteNoise warns that STATIC_ROOT does not exist: nothing is collected in a throwaway run.
+        warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+        database = database_info()
+        for size in sizes:
+            figures.extend(SizeRun(size, options).figures())
+    return Report(machine=machine_info(), database=database, figures=figures)
+
+
+class SizeRun:
+    """One size: a fresh synthetic plan, a headquarters user, and every operation on them."""
+
+    def __init__(self, size: int, options: Options):
+        self.size = size
+        self.options = options
+        self.connection = connections[DEFAULT_DB_ALIAS]
+        self.counter = QueryCounter(self.connection)
+
+    def figures(self) -> list[Figure]:
+        self._build()
+        figures = []
+        for operation in self._operations():
+            if operation.run is None:
+                figures.append(Figure(self.size, operation.name))
+                continue
+            try:
+                figure = self._measure(operation)
+            except Exception as exc:  # one broken operation must not hide the others' figures
+                figure = Figure(self.size, operation.name, error=f"{type(exc).__name__}: {exc}"[:500])
+            self.options.log(_figure_line(figure))
+            figures.append(figure)
+        return figures
+
+    def _build(self) -> None:
+        # Each size starts from an empty database, so that a size's figures do not depend on
+        # the sizes measured before it.
+        call_command("flush", interactive=False, verbosity=0)
+        ContentType.objects.clear_cache()  # flush recreated the content types with new ids
+        started = time.perf_counter()
+        self.plan = synthetic_plan_create(measures=self.size, code=f"benchmark-{self.size}")
+        self.options.log(f"{self.size:,} 施策の合成計画を {time.perf_counter() - started:.1f} 秒で作成しました。")
+        user = User.objects.create_user(username="benchmark-hq")
+        Profile.objects.create(user=user, role=Role.HQ)
+        self.client = Client()
+        self.client.force_login(user)
+        self.measure = self.plan.measures.order_by("order")[self.size // 2]
+        self.plan_year = PlanYear.objects.get(plan=self.plan, fiscal_year=FISCAL_YEAR)
+        self.query = f"?plan={self.plan.code}&year={FISCAL_YEAR}"
+
+    def _operations(self) -> list[Operation]:
+        document = plan_export(self.plan)
+        entry = EntryPost(self)
+        operations = [
+            Operation("measure_list", lambda: self._get(reverse("measure_list") + self.query)),
+            Operation(
+                "measure_detail",
+                lambda: self._get(reverse("measure_detail", kwargs={"code": self.measure.code}) + self.query),
+            ),
+            Operation("entry_save", entry.run, prepare=entry.prepare),
+            # Loading its own export updates the plan in place and changes nothing, so every run
+            # does the same work; one run at 10,000 measures takes minutes, hence no warm-up.
+            Operation("plan_load", lambda: plan_load(document, source="benchmark"), warm_up=False),
+            Operation("plan_export", lambda: plan_export_json(self.plan), trace_memory=True),
+        ]
+        dashboard = page_url(PAGES_IN_PROGRESS["dashboard"])
+        operations.append(
+            Operation("dashboard", lambda: self._get(dashboard + self.query), floor_for=self._rollup_floor)
+            if dashboard
+            else Operation("dashboard", None)
+        )
+        workbook = page_url(PAGES_IN_PROGRESS["workbook"])
+        operations.append(
+            Operation(
+                "workbook",
+                lambda: self._get(workbook + self.query),
+                floor_for=_workbook_floor,
+                trace_memory=True,
+            )
+            if workbook
+            else Operation("workbook", None)
+        )
+        return operations
+
+    def _get(self, url: str) -> bytes:
+        # secure=True: with production settings an http request is only redirected to https.
+        response = self.client.get(url, secure=True)
+        try:
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+        finally:
+            response.close()
+        if response.status_code != 200:
+            raise BenchmarkError(f"GET {url}: HTTP {response.status_code}")
+        return body
+
+    def _measure(self, operation: Operation) -> Figure:
+        figure = Figure(self.size, operation.name)
+        output = None
+        if operation.warm_up:
+            # The first run pays for imports and template compilation; it is counted, not timed.
+            operation.prepare()
+            with self.counter.counting():
+                output = operation.run()
+            figure.queries = self.counter.count
+        times = []
+        for _ in range(self.options.repeat):
+            operation.prepare()
+            with self.counter.counting():
+                started = time.perf_counter()
+                result = operation.run()
+                times.append(time.perf_counter() - started)
+            if figure.queries is None:
+                figure.queries, output = self.counter.count, result
+            if sum(times) > self.options.budget_seconds:
+                break
+        figure.runs = len(times)
+        figure.median_ms = _ms(statistics.median(times))
+        if operation.floor_for is not None:
+            floor = operation.floor_for(output)
+            floor_times = []
+            for _ in range(self.options.repeat):
+                started = time.perf_counter()
+                floor()
+                floor_times.append(time.perf_counter() - started)
+                if sum(floor_times) > self.options.budget_seconds:
+                    break
+            figure.floor_ms = _ms(statistics.median(floor_times))
+            figure.ratio = round(figure.median_ms / figure.floor_ms, 1) if figure.floor_ms else None
+        if operation.trace_memory:
+            # Traced apart from the timed runs: tracemalloc slows Python down several times.
+            operation.prepare()
+            tracemalloc.start()
+            try:
+                operation.run()
+                figure.peak_mb = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+            finally:
+                tracemalloc.stop()
+        return figure
+
+    def _rollup_floor(self, _output: Any) -> Callable[[], Any]:
+        """The dashboard's headline figures as one hand-written aggregate: per pillar, the mean
+        rate of graded measures and the count of each grade and outcome, for the year."""
+        bands = list(self.plan.grade_bands.values_list("code", flat=True))
+        table = {model: model._meta.db_table for model in (MeasureResult, PlanYear, Measure, Field, SubPillar, Pillar)}
+        grade_counts = "".join(", SUM(CASE WHEN r.grade = %s THEN 1 ELSE 0 END)" for _ in bands)
+        sql = (
+            "SELECT p.id, COUNT(*), AVG(CASE WHEN r.outcome = %s THEN r.rate END)"
+            f"{grade_counts}"
+            ", SUM(CASE WHEN r.outcome = %s THEN 1 ELSE 0 END), SUM(CASE WHEN r.outcome = %s THEN 1 ELSE 0 END)"
+            f" FROM {table[MeasureResult]} r"
+            f" JOIN {table[PlanYear]} y ON y.id = r.plan_year_id"
+            f" JOIN {table[Measure]} m ON m.id = r.measure_id"
+            f" JOIN {table[Field]} f ON f.id = m.field_id"
+            f" JOIN {table[SubPillar]} s ON s.id = f.subpillar_id"
+            f" JOIN {table[Pillar]} p ON p.id = s.pillar_id"
+            " WHERE y.plan_id = %s AND y.fiscal_year = %s GROUP BY p.id"
+        )
+        params = [
+            MeasureResult.Outcome.GRADED,
+            *bands,
+            MeasureResult.Outcome.UNREPORTED,
+            MeasureResult.Outcome.NO_TARGET,
+            self.plan.pk,
+            FISCAL_YEAR,
+        ]
+
+        def floor() -> list[tuple]:
+            with self.connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+
+        return floor
+
+
+class EntryPost:
+    """Saving one entry form through the entry view, as a clerk does: every indicator and
+    schedule row of the measure for R3, with a new value each run so that each save writes."""
+
+    def __init__(self, size_run: SizeRun):
+        self.size_run = size_run
+        self.runs = 0
+        self.data: dict[str, str] = {}
+        measure, plan = size_run.measure, size_run.plan
+        self.url = reverse("entry", kwargs={"code": measure.code, "fiscal_year": FISCAL_YEAR}) + f"?plan={plan.code}"
+
+    def prepare(self) -> None:
+        measure, plan_year = self.size_run.measure, self.size_run.plan_year
+        self.runs += 1
+        indicators, _targets, _actuals, items, _progress = entry_state(measure, plan_year)
+        data = {
+            "version": str(submission_for(measure, plan_year).version),
+            "achievements_text": f"ベンチマーク {self.runs} 回目の保存",
+            "self_assessment": "on_track",
+            "issues_text": "特になし",
+            "next_steps_text": "継続して取り組む",
+        }
+        for indicator in indicators:
+            prefix = f"ind-{indicator.pk}"
+            if indicator.is_milestone:
+                data[f"{prefix}-status"] = "achieved" if self.runs % 2 else "partial"
+            else:
+                data[f"{prefix}-value"] = str(100 + self.runs)
+            data[f"{prefix}-description"] = f"ベンチマーク {self.runs}"
+        for item in items:
+            data[f"sch-{item.pk}-status"] = "in_progress" if self.runs % 2 else "done"
+            data[f"sch-{item.pk}-note"] = ""
+        self.data = data
+
+    def run(self) -> None:
+        response = self.size_run.client.post(self.url, self.data, secure=True)
+        if response.status_code != 302:
+            raise BenchmarkError(f"POST {self.url}: HTTP {response.status_code} (expected a redirect after saving)")
+
+
+def _workbook_floor(body: bytes) -> Callable[[], Any]:
+    """The same cells as the product's workbook, written by a bare write-only loop with no
+    styles, widths or charts: what writing the values alone costs."""
+    book = load_workbook(BytesIO(body), read_only=True)
+    sheets = [(sheet.title, [list(row) for row in sheet.iter_rows(values_only=True)]) for sheet in book.worksheets]
+    book.close()
+
+    def floor() -> None:
+        plain = Workbook(write_only=True)
+        for title, rows in sheets:
+            sheet = plain.create_sheet(title)
+            for row in rows:
+                sheet.append(row)
+        with tempfile.TemporaryFile() as output:
+            plain.save(output)
+
+    return floor
+
+
+def page_url(name: str) -> str | None:
+    """The URL of a page that may not exist yet (the dashboard and the workbook are being built)."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def _figure_line(figure: Figure) -> str:
+    if figure.error:
+        return f"  {figure.operation}: 失敗しました: {figure.error}"
+    return f"  {figure.operation}: {figure.median_ms} ms, {figure.queries} queries ({figure.runs} runs)"
+
+
+def results_table(figures: list[Figure]) -> str:
+    """size × operation, one line each; — where a figure does not apply, FAILED where the
+    operation broke (the error is printed above the table and again after it)."""
+    header = ("size", "operation", "median ms", "queries", "floor ms", "ratio", "peak MB", "runs")
+    rows = [header]
+    for f in figures:
+        cells = [_cell(v) for v in (f.median_ms, f.queries, f.floor_ms, f.ratio, f.peak_mb)]
+        if f.error:
+            cells[0] = "FAILED"
+        rows.append((f"{f.size:,}", f.operation, *cells, str(f.runs) if f.runs else "—"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = []
+    for row in rows:
+        cells = [row[0].rjust(widths[0]), row[1].ljust(widths[1])]
+        cells += [cell.rjust(width) for cell, width in zip(row[2:], widths[2:], strict=True)]
+        lines.append("  ".join(cells))
+    return "\n".join(lines)
+
+
+def _cell(value: float | int | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+
+
+def json_write(report: Report, path: str) -> None:
+    Path(path).write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

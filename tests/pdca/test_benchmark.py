@@ -1,0 +1,76 @@
+"""`manage.py benchmark`: it runs end to end at the smallest size, in a database of its own,
+and writes the documented JSON. No timing is asserted: the figures are for people."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+from django.db import connection
+
+from pdca.benchmark import JSON_KEYS, OPERATIONS, PAGES_IN_PROGRESS, Figure, page_url, results_table
+
+
+def run_benchmark(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kanagawa_ict.settings_test"}
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        # A real database that cannot be opened: the run passes only if it never tries.
+        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'absent' / 'real.sqlite3'}"
+    return subprocess.run(
+        [sys.executable, "manage.py", "benchmark", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_the_benchmark_runs_at_the_smallest_size_and_writes_the_documented_json(tmp_path):
+    output = tmp_path / "benchmark.json"
+
+    done = run_benchmark(tmp_path, "--sizes", "76", "--repeat", "1", "--json", str(output))
+
+    assert done.returncode == 0, done.stderr + done.stdout
+    document = json.loads(output.read_text(encoding="utf-8"))
+    assert set(document) == {"machine", "database", "results"}
+    assert document["database"]["vendor"] == connection.vendor
+    results = document["results"]
+    assert [(r["size"], r["operation"]) for r in results] == [(76, name) for name in OPERATIONS]
+    for row in results:
+        assert tuple(row) == JSON_KEYS
+        name = PAGES_IN_PROGRESS.get(row["operation"])
+        if name is None or page_url(name):
+            assert row["median_ms"] > 0 and row["queries"] > 0, row
+        else:
+            assert row["median_ms"] is None and row["queries"] is None, row
+    by_operation = {r["operation"]: r for r in results}
+    assert by_operation["measure_list"]["floor_ms"] is None and by_operation["measure_list"]["peak_mb"] is None
+    assert by_operation["plan_export"]["peak_mb"] > 0
+    for operation in PAGES_IN_PROGRESS:
+        if by_operation[operation]["median_ms"] is not None:
+            assert by_operation[operation]["floor_ms"] > 0 and by_operation[operation]["ratio"] > 0
+    assert "median ms" in done.stdout and "entry_save" in done.stdout
+
+
+def test_a_page_that_does_not_exist_yet_is_reported_as_null():
+    assert page_url("no_such_page") is None
+    assert Figure(76, "dashboard").as_json() == {
+        "size": 76,
+        "operation": "dashboard",
+        "median_ms": None,
+        "queries": None,
+        "floor_ms": None,
+        "ratio": None,
+        "peak_mb": None,
+    }
+    assert "—" in results_table([Figure(76, "dashboard")])
+
+
+def test_bad_sizes_are_refused_before_anything_is_built(tmp_path):
+    done = run_benchmark(tmp_path, "--sizes", "76,abc")
+    assert done.returncode != 0
+    assert "--sizes" in done.stderr
