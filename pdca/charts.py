@@ -1,13 +1,20 @@
 """Charts as pure functions: plain data in, a plotly figure out. Each page that shows one
-also shows the same figures as a table (the chart's text equivalent)."""
+also shows the same figures as a table (the chart's text equivalent).
+
+Figures are plain plotly JSON (dicts), rendered without validation: building
+`plotly.graph_objects.Figure` objects validated every property and cost ~90 ms a chart,
+more than the rest of a page. The specs here use only documented plotly attributes.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-import plotly.graph_objects as go
+import plotly.io as pio
 
 from core.fiscal_year import reiwa_short
+
+Figure = dict
 
 GRADE_COLOURS = {"A": "#1b5e20", "B": "#7cb342", "C": "#f9a825", "D": "#b00020"}
 LINE_COLOURS = ["#0b4f8a", "#d35400", "#1b5e20", "#6a1b9a", "#37474f"]
@@ -18,65 +25,79 @@ def _percent(rate: Decimal | None) -> float | None:
     return None if rate is None else float(rate * 100)
 
 
-def _layout(fig: go.Figure, title: str, *, height: int = 320) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0},
-        font=FONT,
-        height=height,
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
-        plot_bgcolor="#ffffff",
-        legend={"orientation": "h", "y": -0.2},
-    )
-    return fig
+def _figure(data: list[dict], title: str, *, height: int = 320, **layout) -> Figure:
+    return {
+        "data": data,
+        "layout": {
+            "title": {"text": title, "x": 0},
+            "font": FONT,
+            "height": height,
+            "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
+            "plot_bgcolor": "#ffffff",
+            "legend": {"orientation": "h", "y": -0.2},
+            **layout,
+        },
+    }
 
 
-def rate_bars(labels: list[str], rates: list[Decimal | None], title: str) -> go.Figure:
+def rate_bars(labels: list[str], rates: list[Decimal | None], title: str) -> Figure:
     """Horizontal bars of mean achievement (capped rates, in %), with the 100% line."""
-    fig = go.Figure(
-        go.Bar(
-            x=[_percent(r) for r in rates],
-            y=labels,
-            orientation="h",
-            marker_color="#0b4f8a",
-            text=[f"{_percent(r):.1f}%" if r is not None else "—" for r in rates],
-            textposition="auto",
-        )
+    bars = {
+        "type": "bar",
+        "orientation": "h",
+        "x": [_percent(r) for r in rates],
+        "y": labels,
+        "marker": {"color": "#0b4f8a"},
+        "text": [f"{_percent(r):.1f}%" if r is not None else "—" for r in rates],
+        "textposition": "auto",
+    }
+    return _figure(
+        [bars],
+        title,
+        height=max(220, 40 * len(labels) + 80),
+        xaxis={"range": [0, 105], "ticksuffix": "%"},
+        yaxis={"autorange": "reversed"},
+        shapes=[
+            {
+                "type": "line",
+                "x0": 100,
+                "x1": 100,
+                "y0": 0,
+                "y1": 1,
+                "yref": "paper",
+                "line": {"dash": "dot", "color": "#4a4a4a"},
+            }
+        ],
     )
-    fig.add_vline(x=100, line_dash="dot", line_color="#4a4a4a")
-    fig.update_xaxes(range=[0, 105], ticksuffix="%")
-    fig.update_yaxes(autorange="reversed")
-    return _layout(fig, title, height=max(220, 40 * len(labels) + 80))
 
 
-def grade_distribution(counts: dict[str, int], labels: dict[str, str], title: str) -> go.Figure:
+def grade_distribution(counts: dict[str, int], labels: dict[str, str], title: str) -> Figure:
     codes = list(counts)
-    fig = go.Figure(
-        go.Bar(
-            x=[f"{code} {labels.get(code, '')}" for code in codes],
-            y=[counts[code] for code in codes],
-            marker_color=[GRADE_COLOURS.get(code, "#0b4f8a") for code in codes],
-            text=[counts[code] for code in codes],
-            textposition="auto",
-        )
-    )
-    return _layout(fig, title, height=260)
+    bars = {
+        "type": "bar",
+        "x": [f"{code} {labels.get(code, '')}" for code in codes],
+        "y": [counts[code] for code in codes],
+        "marker": {"color": [GRADE_COLOURS.get(code, "#0b4f8a") for code in codes]},
+        "text": [counts[code] for code in codes],
+        "textposition": "auto",
+    }
+    return _figure([bars], title, height=260)
 
 
-def year_lines(years: list[int], series: list[tuple[str, list[Decimal | None]]], title: str) -> go.Figure:
-    fig = go.Figure()
-    for index, (label, rates) in enumerate(series):
-        fig.add_trace(
-            go.Scatter(
-                x=[reiwa_short(y) for y in years],
-                y=[_percent(r) for r in rates],
-                mode="lines+markers",
-                name=label,
-                line={"color": LINE_COLOURS[index % len(LINE_COLOURS)]},
-                connectgaps=False,
-            )
-        )
-    fig.update_yaxes(ticksuffix="%", rangemode="tozero")
-    return _layout(fig, title)
+def year_lines(years: list[int], series: list[tuple[str, list[Decimal | None]]], title: str) -> Figure:
+    lines = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": label,
+            "x": [reiwa_short(y) for y in years],
+            "y": [_percent(r) for r in rates],
+            "line": {"color": LINE_COLOURS[index % len(LINE_COLOURS)]},
+            "connectgaps": False,
+        }
+        for index, (label, rates) in enumerate(series)
+    ]
+    return _figure(lines, title, yaxis={"ticksuffix": "%", "rangemode": "tozero"})
 
 
 def targets_and_actuals(
@@ -87,27 +108,44 @@ def targets_and_actuals(
     unit: str,
     cumulative: bool,
     title: str,
-) -> go.Figure:
+) -> Figure:
     """Targets against actuals across the plan years; cumulative indicators as lines toward the target."""
     x = [reiwa_short(y) for y in years]
-    as_float = [[None if v is None else float(v) for v in values] for values in (targets, actuals)]
+    target_values, actual_values = ([None if v is None else float(v) for v in values] for values in (targets, actuals))
     if cumulative:
         traces = [
-            go.Scatter(
-                x=x, y=as_float[0], name="目標（累計）", mode="lines+markers", line={"dash": "dash", "color": "#4a4a4a"}
-            ),
-            go.Scatter(x=x, y=as_float[1], name="実績（累計）", mode="lines+markers", line={"color": "#0b4f8a"}),
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "目標（累計）",
+                "x": x,
+                "y": target_values,
+                "line": {"dash": "dash", "color": "#4a4a4a"},
+            },
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "実績（累計）",
+                "x": x,
+                "y": actual_values,
+                "line": {"color": "#0b4f8a"},
+            },
         ]
     else:
         traces = [
-            go.Bar(x=x, y=as_float[0], name="目標", marker_color="#b0bec5"),
-            go.Bar(x=x, y=as_float[1], name="実績", marker_color="#0b4f8a"),
+            {"type": "bar", "name": "目標", "x": x, "y": target_values, "marker": {"color": "#b0bec5"}},
+            {"type": "bar", "name": "実績", "x": x, "y": actual_values, "marker": {"color": "#0b4f8a"}},
         ]
-    fig = go.Figure(traces)
-    fig.update_yaxes(title_text=unit or None, rangemode="tozero")
-    return _layout(fig, title, height=280)
+    return _figure(traces, title, height=280, yaxis={"title": {"text": unit or ""}, "rangemode": "tozero"})
 
 
-def to_html(fig: go.Figure) -> str:
-    """The chart as an HTML fragment; plotly.js itself comes from our static files."""
-    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displayModeBar": False, "responsive": True})
+def to_html(figure: Figure) -> str:
+    """The chart as an HTML fragment; plotly.js itself comes from our static files. No mode
+    bar: its buttons would be focusable inside a chart hidden from assistive technology."""
+    return pio.to_html(
+        figure,
+        full_html=False,
+        include_plotlyjs=False,
+        validate=False,
+        config={"displayModeBar": False, "responsive": True},
+    )
