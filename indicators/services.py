@@ -69,6 +69,7 @@ def actual_record(
     expected_version: int | None = None,
     is_demo: bool = False,
     refresh_result: bool = True,
+    rules: achievement.Rules | None = None,
 ) -> Actual:
     """Record (create or update) an actual, store its achievement and refresh its measure's result.
 
@@ -76,7 +77,7 @@ def actual_record(
     since, nothing is written and StaleVersionError carries the current row. A `comment` of
     None keeps the stored one (the entry form and the template do not carry it). A caller that
     records several actuals of one measure may pass `refresh_result=False` and refresh the
-    measure's result once itself.
+    measure's result once itself, and pass the plan's `rules` read once.
     """
     if plan_year.plan_id != indicator.measure.plan_id:
         raise ValidationError("年度が施策の計画と一致しません。")
@@ -111,7 +112,8 @@ def actual_record(
         actual.version += 1
         actual.is_demo = is_demo
         target = Target.objects.filter(indicator=indicator, plan_year=plan_year).order_by("pk").first()
-        _apply(actual, indicator_achievement_for(indicator, target, actual, rules_for(indicator.measure.plan)))
+        rules = rules or rules_for(indicator.measure.plan)
+        _apply(actual, indicator_achievement_for(indicator, target, actual, rules))
         # The foreign keys were just loaded from the database; re-validating them costs a query each.
         actual.full_clean(
             exclude=["indicator", "plan_year", "entered_by"], validate_unique=False, validate_constraints=False

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from indicators.models import Actual, Indicator, Target
-from indicators.services import actual_delete, actual_record, measure_results_refresh
+from indicators.services import actual_delete, actual_record, measure_results_refresh, rules_for
 from measures.models import Measure, PlanYear, ScheduleItem
 from pdca import rights
 from pdca.models import ScheduleProgress, Submission, SubmissionStatus, Transition
@@ -95,11 +95,11 @@ def entry_save(
             raise PermissionDenied(decision.reason)
         if submission.version != expected_version:
             raise ConflictError(submission)
+        rules = rules_for(measure.plan)
         for item in entry.indicators:
             if item.indicator.measure_id != measure.pk:
                 raise PermissionDenied(_("別の施策の指標です。"))
             has_input = item.value is not None or item.milestone_status
-            existing = Actual.objects.filter(indicator=item.indicator, plan_year=plan_year).first()
             if has_input:
                 actual_record(
                     indicator=item.indicator,
@@ -109,8 +109,9 @@ def entry_save(
                     description=item.description,
                     user=user,
                     refresh_result=False,
+                    rules=rules,
                 )
-            elif existing is not None:
+            elif existing := Actual.objects.filter(indicator=item.indicator, plan_year=plan_year).first():
                 actual_delete(actual=existing)
         # One refresh of the measure's stored result for the whole form, not one per indicator.
         measure_results_refresh(measures=[measure], plan_years=[plan_year])
