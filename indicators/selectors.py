@@ -14,7 +14,7 @@ from django.db.models import Avg, Count, Q
 
 from indicators import achievement
 from indicators.models import Actual, Indicator, MeasureResult, Target
-from indicators.services import indicator_achievement_for, rules_for
+from indicators.services import rules_for, stored_indicator_achievement
 from measures.models import Measure, Plan, PlanYear
 
 # What a roll-up can be grouped by: a name for callers, the MeasureResult path to group on.
@@ -154,16 +154,6 @@ class IndicatorRow:
     years: list[IndicatorYear]
 
 
-def _indicator_year_result(
-    indicator: Indicator, target: Target | None, actual: Actual | None, rules: achievement.Rules
-) -> achievement.Achievement:
-    """An indicator's achievement in a year as stored with its actual; without a graded actual,
-    only whether the year has a target (対象外) or still awaits a report (未報告)."""
-    if actual is not None and actual.raw_rate is not None:
-        return achievement.Achievement(achievement.Outcome.GRADED, actual.raw_rate, actual.capped_rate, actual.grade)
-    return indicator_achievement_for(indicator, target, None, rules)
-
-
 def indicator_results_for_year(*, plan: Plan, fiscal_year: int) -> dict[int, achievement.Achievement]:
     """Every indicator's achievement in a year, keyed by indicator id: the figures of
     `measure_achievement_table` for the whole plan at once (exports, lists).
@@ -187,7 +177,9 @@ def indicator_results_for_year(*, plan: Plan, fiscal_year: int) -> dict[int, ach
         )
     }
     return {
-        indicator.pk: _indicator_year_result(indicator, targets.get(indicator.pk), actuals.get(indicator.pk), rules)
+        indicator.pk: stored_indicator_achievement(
+            indicator, targets.get(indicator.pk), actuals.get(indicator.pk), rules
+        )
         for indicator in indicators.iterator(chunk_size=2000)
     }
 
@@ -210,7 +202,9 @@ def measure_achievement_table(measure: Measure) -> tuple[list[IndicatorRow], dic
         for year in years:
             target = targets.get((indicator.pk, year.pk))
             actual = actuals.get((indicator.pk, year.pk))
-            cells.append(IndicatorYear(year, target, actual, _indicator_year_result(indicator, target, actual, rules)))
+            cells.append(
+                IndicatorYear(year, target, actual, stored_indicator_achievement(indicator, target, actual, rules))
+            )
         rows.append(IndicatorRow(indicator, cells))
     results = {
         r.plan_year.fiscal_year: r for r in MeasureResult.objects.filter(measure=measure).select_related("plan_year")

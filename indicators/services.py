@@ -57,6 +57,16 @@ def indicator_achievement_for(
     )
 
 
+def stored_indicator_achievement(
+    indicator: Indicator, target: Target | None, actual: Actual | None, rules: achievement.Rules
+) -> achievement.Achievement:
+    """An indicator's achievement in a year as stored with its actual; without a graded actual,
+    only whether the year has a target (対象外) or still awaits a report (未報告)."""
+    if actual is not None and actual.raw_rate is not None:
+        return achievement.Achievement(achievement.Outcome.GRADED, actual.raw_rate, actual.capped_rate, actual.grade)
+    return indicator_achievement_for(indicator, target, None, rules)
+
+
 def actual_record(
     *,
     indicator: Indicator,
@@ -248,14 +258,12 @@ def _measure_results_write(rows: _ResultInputs, rules: achievement.Rules) -> Non
             results = []
             with_target = reported = 0
             for indicator in by_measure[measure_id]:
-                actual = rows.actuals.get((indicator.pk, year.pk))
-                if actual is not None and actual.raw_rate is not None:
-                    result = achievement.Achievement(
-                        achievement.Outcome.GRADED, actual.raw_rate, actual.capped_rate, actual.grade
-                    )
-                else:
-                    target = rows.targets.get((indicator.pk, year.pk))
-                    result = indicator_achievement_for(indicator, target, None, rules)
+                result = stored_indicator_achievement(
+                    indicator,
+                    rows.targets.get((indicator.pk, year.pk)),
+                    rows.actuals.get((indicator.pk, year.pk)),
+                    rules,
+                )
                 if result.outcome is not achievement.Outcome.NO_TARGET:
                     with_target += 1
                     reported += result.outcome is achievement.Outcome.GRADED
