@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from measures.models import Measure, PlanYear, SubProgramme
+from measures.models import Bureau, Field, Measure, Pillar, PlanYear, Section, SubPillar, SubProgramme
 
 # Cell texts that mean "no target that year" on a printed card.
 NO_TARGET_TEXTS = frozenset({"", "—", "-", "－", "―", "‐", "−", "※"})
@@ -81,7 +81,6 @@ class Target(models.Model):
     class Meta:
         verbose_name = _("目標")
         verbose_name_plural = _("目標")
-        ordering = ["indicator", "plan_year__fiscal_year"]
         constraints = [
             models.UniqueConstraint(fields=["indicator", "plan_year"], name="target_one_per_year"),
         ]
@@ -126,13 +125,18 @@ class Actual(models.Model):
     class Meta:
         verbose_name = _("実績")
         verbose_name_plural = _("実績")
-        ordering = ["indicator", "plan_year__fiscal_year"]
+        # No default ordering for targets and actuals: callers key them by indicator and year,
+        # and ordering by "indicator" would join up to the plan on every query.
         constraints = [
             models.UniqueConstraint(fields=["indicator", "plan_year"], name="actual_one_per_year"),
             models.CheckConstraint(
                 condition=Q(value__isnull=False) | ~Q(milestone_status=""), name="actual_has_value_or_status"
             ),
             models.CheckConstraint(condition=Q(value__isnull=True) | Q(value__gte=0), name="actual_value_non_negative"),
+        ]
+        indexes = [
+            # The デモデータ banner asks on every page whether any demo actual exists.
+            models.Index(fields=["is_demo"], condition=Q(is_demo=True), name="actual_demo_only"),
         ]
 
     def __str__(self) -> str:
@@ -171,3 +175,84 @@ class MeasureResult(models.Model):
     @property
     def label(self) -> str:
         return self.grade or self.get_outcome_display()
+
+
+class GroupResult(models.Model):
+    """The roll-up of MeasureResult over one group of measures (the plan, a pillar, a
+    sub-pillar, a field, a section or a bureau) in a fiscal year.
+
+    Kept current in the same transaction as every MeasureResult write (indicators.group_results),
+    so that the dashboard reads a handful of rows, whatever the number of measures, instead of
+    aggregating every measure on each request. The sum of rates is kept exactly, so the mean
+    is the exact decimal mean rounded half-up, as Excel shows it.
+    """
+
+    class Level(models.TextChoices):
+        PLAN = "plan", _("計画全体")
+        PILLAR = "pillar", _("柱")
+        SUBPILLAR = "subpillar", _("中柱")
+        FIELD = "field", _("分野")
+        SECTION = "section", _("所属")
+        BUREAU = "bureau", _("局")
+
+    plan_year = models.ForeignKey(
+        PlanYear, on_delete=models.CASCADE, related_name="group_results", verbose_name=_("年度")
+    )
+    level = models.CharField(_("集計単位"), max_length=10, choices=Level.choices)
+    pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    subpillar = models.ForeignKey(SubPillar, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    field = models.ForeignKey(Field, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    bureau = models.ForeignKey(Bureau, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    measures = models.PositiveIntegerField(_("施策数"), default=0)
+    graded = models.PositiveIntegerField(_("評価済の施策数"), default=0)
+    rate_sum = models.DecimalField(_("達成率の合計"), max_digits=20, decimal_places=4, default=0)
+    mean_rate = models.DecimalField(_("平均達成率"), max_digits=12, decimal_places=4, null=True, blank=True)
+    unreported = models.PositiveIntegerField(_("未報告の施策数"), default=0)
+    no_target = models.PositiveIntegerField(_("対象外の施策数"), default=0)
+    grade_counts = models.JSONField(_("評価別の施策数"), default=dict, blank=True)
+
+    # The foreign key that names the group, per level (none for the plan).
+    GROUP_FIELDS = {
+        Level.PLAN: None,
+        Level.PILLAR: "pillar",
+        Level.SUBPILLAR: "subpillar",
+        Level.FIELD: "field",
+        Level.SECTION: "section",
+        Level.BUREAU: "bureau",
+    }
+
+    class Meta:
+        verbose_name = _("集計結果")
+        verbose_name_plural = _("集計結果")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan_year"], condition=Q(level="plan"), name="group_result_one_plan_row_per_year"
+            ),
+            *[
+                models.UniqueConstraint(
+                    fields=["plan_year", name], condition=Q(level=name), name=f"group_result_one_{name}_row_per_year"
+                )
+                for name in ("pillar", "subpillar", "field", "section", "bureau")
+            ],
+            # Exactly the level's own group key is set.
+            models.CheckConstraint(
+                condition=(
+                    Q(level="plan", pillar=None, subpillar=None, field=None, section=None, bureau=None)
+                    | Q(level="pillar", pillar__isnull=False, subpillar=None, field=None, section=None, bureau=None)
+                    | Q(level="subpillar", pillar=None, subpillar__isnull=False, field=None, section=None, bureau=None)
+                    | Q(level="field", pillar=None, subpillar=None, field__isnull=False, section=None, bureau=None)
+                    | Q(level="section", pillar=None, subpillar=None, field=None, section__isnull=False, bureau=None)
+                    | Q(level="bureau", pillar=None, subpillar=None, field=None, section=None, bureau__isnull=False)
+                ),
+                name="group_result_key_matches_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_year} {self.get_level_display()} {self.group_id or ''}"
+
+    @property
+    def group_id(self) -> int | None:
+        name = self.GROUP_FIELDS[self.level]
+        return getattr(self, f"{name}_id") if name else None

@@ -1,31 +1,23 @@
 """Reads of achievement: per-measure tables and roll-ups by plan, pillar, sub-pillar, field,
 bureau and section. Every page and export takes its figures from here.
 
-Roll-ups are GROUP BY aggregates over MeasureResult (one row per measure and year), so a
-roll-up costs the same number of queries for 76 measures or for 10,000.
+Roll-ups are read from GroupResult, kept current with every MeasureResult write
+(indicators.group_results), so a roll-up is one small query for 76 measures or for 10,000.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
-
-from django.db.models import Avg, Count, Q
+from decimal import Decimal
 
 from indicators import achievement
-from indicators.models import Actual, Indicator, MeasureResult, Target
+from indicators.models import Actual, GroupResult, Indicator, MeasureResult, Target
 from indicators.services import rules_for, stored_indicator_achievement
 from measures.models import Measure, Plan, PlanYear
 
-# What a roll-up can be grouped by: a name for callers, the MeasureResult path to group on.
-ROLLUP_LEVELS = {
-    "plan": None,
-    "pillar": "measure__field__subpillar__pillar",
-    "subpillar": "measure__field__subpillar",
-    "field": "measure__field",
-    "bureau": "measure__measure_sections__section__bureau",
-    "section": "measure__measure_sections__section",
-}
+# What a roll-up can be grouped by.
+ROLLUP_LEVELS = tuple(GroupResult.Level.values)
 
 
 @dataclass
@@ -49,88 +41,48 @@ class Rollup:
         return self.graded
 
 
-def _band_key(code: str) -> str:
-    return f"grade_{code}"
+def rollup(*, plan: Plan, fiscal_year: int, level: str, ids: Iterable[int] | None = None) -> dict[int | None, Rollup]:
+    """Roll-ups for one level, keyed by the group's primary key (None for the plan level),
+    read from the stored GroupResult rows: one query, whatever the number of measures.
+    `ids` narrows a level to some groups (a page of a table)."""
+    rows = GroupResult.objects.filter(plan_year__plan=plan, plan_year__fiscal_year=fiscal_year, level=level)
+    if ids is not None:
+        rows = rows.filter(**{f"{GroupResult.GROUP_FIELDS[level]}_id__in": list(ids)})
+    return {row.group_id: rollup_of(plan, row) for row in rows}
 
 
-def rollup(*, plan: Plan, fiscal_year: int, level: str) -> dict[int | None, Rollup]:
-    """Roll-ups for one level, keyed by the group's primary key (None for the plan level).
+def rollups_by_year(*, plan: Plan, levels: Iterable[str]) -> dict[tuple[int, str, int | None], Rollup]:
+    """Every plan year's roll-ups for some (small) levels, keyed by (fiscal year, level,
+    group id): the year-over-year lines in one query."""
+    rows = GroupResult.objects.filter(plan_year__plan=plan, level__in=list(levels)).select_related("plan_year")
+    return {(row.plan_year.fiscal_year, row.level, row.group_id): rollup_of(plan, row) for row in rows}
 
-    One query per call, whatever the number of measures.
-    """
-    group_by = ROLLUP_LEVELS[level]
+
+def rollup_of(plan: Plan, row: GroupResult) -> Rollup:
+    """A stored GroupResult as the figures pages show, graded and judged by the plan's rules."""
     bands, judgements = _rollup_rules(plan)
-    rules_bands = [achievement.Band(b.code, b.label, b.min_rate) for b in bands]
-    aggregates = {
-        "measures": Count("measure", distinct=True),
-        "mean_rate": Avg("rate", filter=Q(outcome=MeasureResult.Outcome.GRADED)),
-        "unreported": Count("measure", filter=Q(outcome=MeasureResult.Outcome.UNREPORTED), distinct=True),
-        "no_target": Count("measure", filter=Q(outcome=MeasureResult.Outcome.NO_TARGET), distinct=True),
-    }
-    for band in bands:
-        aggregates[_band_key(band.code)] = Count("measure", filter=Q(grade=band.code), distinct=True)
-    results = MeasureResult.objects.filter(plan_year__plan=plan, plan_year__fiscal_year=fiscal_year)
-    if level == "bureau":
-        rows = _bureau_rows(results, group_by, bands)
-    elif group_by is None:
-        rows = [results.aggregate(**aggregates)]
-    else:
-        rows = results.values(group_by).annotate(**aggregates)
-    rollups: dict[int | None, Rollup] = {}
-    top_band = bands[0].code if bands else None
-    for row in rows:
-        mean = row["mean_rate"]
-        mean = Decimal(mean).quantize(achievement.RATE_PLACES, rounding=ROUND_HALF_UP) if mean is not None else None
-        counts = {band.code: row[_band_key(band.code)] for band in bands}
-        item = Rollup(
-            measures=row["measures"],
-            mean_rate=mean,
-            grade_counts=counts,
-            unreported=row["unreported"],
-            no_target=row["no_target"],
-            grade=achievement.grade_for(mean, rules_bands) if mean is not None and rules_bands else None,
-        )
-        item.judgement = achievement.judgement_for(counts.get(top_band, 0), item.graded, judgements)
-        rollups[row[group_by] if group_by else None] = item
-    return rollups
+    counts = {band.code: row.grade_counts.get(band.code, 0) for band in bands}
+    mean = Decimal(row.mean_rate) if row.mean_rate is not None else None
+    item = Rollup(
+        measures=row.measures,
+        mean_rate=mean,
+        grade_counts=counts,
+        unreported=row.unreported,
+        no_target=row.no_target,
+        grade=achievement.grade_for(mean, bands) if mean is not None and bands else None,
+    )
+    item.judgement = achievement.judgement_for(counts.get(bands[0].code, 0) if bands else 0, item.graded, judgements)
+    return item
 
 
-def _rollup_rules(plan: Plan):
+def _rollup_rules(plan: Plan) -> tuple[list[achievement.Band], list[tuple[str, Decimal]]]:
     """The plan's grade bands and judgements, read once per Plan instance (one request)."""
     cached = getattr(plan, "_rollup_rules_cache", None)
     if cached is None:
-        bands = list(plan.grade_bands.order_by("order"))
+        bands = [achievement.Band(b.code, b.label, b.min_rate) for b in plan.grade_bands.order_by("order")]
         judgements = [(j.label, j.min_share) for j in plan.judgements.order_by("order")]
         cached = plan._rollup_rules_cache = (bands, judgements)
     return cached
-
-
-def _bureau_rows(results, group_by: str, bands) -> list[dict]:
-    """A measure owned by two sections of one bureau must count once in that bureau's mean,
-    which a GROUP BY over the section join cannot promise; so this level is deduplicated
-    here, from one query."""
-    seen: set[tuple[int, int]] = set()
-    groups: dict[int, list[dict]] = {}
-    for row in results.values("measure_id", "rate", "outcome", "grade", group_by):
-        key = (row[group_by], row["measure_id"])
-        if key in seen:
-            continue
-        seen.add(key)
-        groups.setdefault(row[group_by], []).append(row)
-    rows = []
-    for bureau_id, members in groups.items():
-        graded = [m["rate"] for m in members if m["outcome"] == MeasureResult.Outcome.GRADED]
-        row = {
-            group_by: bureau_id,
-            "measures": len(members),
-            "mean_rate": sum(graded, Decimal(0)) / len(graded) if graded else None,
-            "unreported": sum(m["outcome"] == MeasureResult.Outcome.UNREPORTED for m in members),
-            "no_target": sum(m["outcome"] == MeasureResult.Outcome.NO_TARGET for m in members),
-        }
-        for band in bands:
-            row[_band_key(band.code)] = sum(m["grade"] == band.code for m in members)
-        rows.append(row)
-    return rows
 
 
 def measure_results_for_year(*, plan: Plan, fiscal_year: int) -> dict[int, MeasureResult]:

@@ -3,6 +3,8 @@ that admin writes ask `pdca.rights` and go through the same services as the page
 
 - Plan data (plan, bands, pillars, fields, sections, measures, indicators, targets) may be
   edited by headquarters; a change to a target or a band recomputes stored rates.
+- Moving a measure, field, sub-pillar or section (or deleting one) changes which groups
+  results count in, so the plan's roll-ups are rebuilt.
 - Actuals, results, reports and progress are read-only here: they are written through the
   entry page and the workbook import, which check rights, locks and versions.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from indicators.group_results import group_results_rebuild
 from indicators.models import Actual, Indicator, MeasureResult, Target
 from indicators.services import results_recompute, target_update
 from measures.models import (
@@ -65,6 +68,31 @@ class ReadOnlyMixin(HqEditsMixin):
         return False
 
 
+class RegroupsResultsMixin:
+    """Who owns a measure, or where it sits in the plan, decides which roll-ups its results
+    count in: after such a change the affected plans' roll-ups are rebuilt."""
+
+    def plans_of(self, obj) -> list[Plan]:
+        raise NotImplementedError
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for plan in self.plans_of(form.instance):
+            group_results_rebuild(plan)
+
+    def delete_model(self, request, obj):
+        plans = self.plans_of(obj)
+        super().delete_model(request, obj)
+        for plan in plans:
+            group_results_rebuild(plan)
+
+    def delete_queryset(self, request, queryset):
+        plans = {plan.pk: plan for obj in queryset for plan in self.plans_of(obj)}
+        super().delete_queryset(request, queryset)
+        for plan in plans.values():
+            group_results_rebuild(plan)
+
+
 class PlanYearInline(HqEditsMixin, admin.TabularInline):
     model = PlanYear
     extra = 0
@@ -92,19 +120,28 @@ class PlanAdmin(HqEditsMixin, admin.ModelAdmin):
 
 
 @admin.register(Pillar)
-class PillarAdmin(HqEditsMixin, admin.ModelAdmin):
+class PillarAdmin(RegroupsResultsMixin, HqEditsMixin, admin.ModelAdmin):
     list_display = ["code", "name", "plan"]
+
+    def plans_of(self, obj):
+        return [obj.plan]
 
 
 @admin.register(SubPillar)
-class SubPillarAdmin(HqEditsMixin, admin.ModelAdmin):
+class SubPillarAdmin(RegroupsResultsMixin, HqEditsMixin, admin.ModelAdmin):
     list_display = ["code", "name", "pillar"]
+
+    def plans_of(self, obj):
+        return [obj.pillar.plan]
 
 
 @admin.register(Field)
-class FieldAdmin(HqEditsMixin, admin.ModelAdmin):
+class FieldAdmin(RegroupsResultsMixin, HqEditsMixin, admin.ModelAdmin):
     list_display = ["code", "name", "subpillar"]
     search_fields = ["code", "name"]
+
+    def plans_of(self, obj):
+        return [obj.subpillar.pillar.plan]
 
 
 @admin.register(Bureau)
@@ -113,10 +150,13 @@ class BureauAdmin(HqEditsMixin, admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(HqEditsMixin, admin.ModelAdmin):
+class SectionAdmin(RegroupsResultsMixin, HqEditsMixin, admin.ModelAdmin):
     list_display = ["name", "bureau"]
     list_filter = ["bureau"]
     search_fields = ["name", "bureau__name"]
+
+    def plans_of(self, obj):
+        return list(Plan.objects.filter(measures__measure_sections__section=obj).distinct())
 
 
 class MeasureSectionInline(HqEditsMixin, admin.TabularInline):
@@ -136,11 +176,14 @@ class ScheduleItemInline(HqEditsMixin, admin.TabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(HqEditsMixin, admin.ModelAdmin):
+class MeasureAdmin(RegroupsResultsMixin, HqEditsMixin, admin.ModelAdmin):
     list_display = ["code", "name", "field", "target_fiscal_year"]
     list_filter = ["plan", "field__subpillar__pillar", "target_fiscal_year"]
     search_fields = ["code", "name"]
     inlines = [MeasureSectionInline, SubProgrammeInline, ScheduleItemInline]
+
+    def plans_of(self, obj):
+        return [obj.plan]
 
 
 @admin.register(ScheduleItem)
@@ -170,6 +213,7 @@ class IndicatorAdmin(HqEditsMixin, admin.ModelAdmin):
 @admin.register(Target)
 class TargetAdmin(HqEditsMixin, SimpleHistoryAdmin):
     list_display = ["indicator", "plan_year", "text", "value"]
+    ordering = ["indicator", "plan_year__fiscal_year"]
     search_fields = ["indicator__name", "indicator__measure__code"]
     fields = ["indicator", "plan_year", "text", "value"]
 
@@ -187,6 +231,7 @@ class TargetAdmin(HqEditsMixin, SimpleHistoryAdmin):
 @admin.register(Actual)
 class ActualAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ["indicator", "plan_year", "value", "milestone_status", "raw_rate", "grade", "entered_by"]
+    ordering = ["indicator", "plan_year__fiscal_year"]
     list_filter = ["plan_year__fiscal_year", "grade"]
     search_fields = ["indicator__name", "indicator__measure__code"]
 
@@ -249,8 +294,11 @@ class SubProgrammeAdmin(HqEditsMixin, admin.ModelAdmin):
 
 
 @admin.register(MeasureSection)
-class MeasureSectionAdmin(HqEditsMixin, admin.ModelAdmin):
+class MeasureSectionAdmin(RegroupsResultsMixin, HqEditsMixin, admin.ModelAdmin):
     list_display = ["measure", "section", "is_primary"]
+
+    def plans_of(self, obj):
+        return [obj.measure.plan]
 
 
 @admin.register(Transition)

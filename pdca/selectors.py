@@ -11,7 +11,6 @@ from django.db.models import Count, Q
 
 from core.numbers import format_decimal
 from indicators.models import Actual, MilestoneStatus, Target
-from indicators.selectors import ROLLUP_LEVELS
 from measures.models import Measure, Plan, PlanYear, ScheduleItem
 from pdca import rights
 from pdca.models import ProgressStatus, ScheduleProgress, Submission, SubmissionStatus, Transition
@@ -178,13 +177,34 @@ def transitions_for(measure: Measure) -> list[Transition]:
     )
 
 
+# The path from a measure to the group it counts in, per roll-up level (as in GroupResult).
+MEASURE_GROUP_PATHS = {
+    "pillar": "field__subpillar__pillar",
+    "subpillar": "field__subpillar",
+    "field": "field",
+    "bureau": "measure_sections__section__bureau",
+    "section": "measure_sections__section",
+}
+
+
 def submission_status_counts(*, plan: Plan, fiscal_year: int, level: str) -> dict[int | None, dict[str, int]]:
     """How many measures of each group are at each submission status in a year, keyed like
     `indicators.selectors.rollup` (None for the plan level). A measure without a submission
     row counts as 未入力. One query per call, whatever the number of measures."""
-    path = ROLLUP_LEVELS[level]
-    group_by = path.removeprefix("measure__") if path else None
     reported = [status for status in SubmissionStatus if status != SubmissionStatus.NOT_STARTED]
+    if level == "plan":
+        # The dashboard's headline: counted from the year's submissions alone, so that the
+        # query reads the submissions that exist, not every measure of the plan.
+        by_status = dict(
+            Submission.objects.filter(plan_year__plan=plan, plan_year__fiscal_year=fiscal_year)
+            .order_by()
+            .values_list("status")
+            .annotate(n=Count("pk"))
+        )
+        counts = {status.value: by_status.get(status.value, 0) for status in reported}
+        counts[SubmissionStatus.NOT_STARTED.value] = Measure.objects.filter(plan=plan).count() - sum(counts.values())
+        return {None: counts}
+    group_by = MEASURE_GROUP_PATHS[level]
     aggregates = {"measures": Count("pk", distinct=True)}
     for status in reported:
         aggregates[status.value] = Count(
@@ -192,11 +212,10 @@ def submission_status_counts(*, plan: Plan, fiscal_year: int, level: str) -> dic
             filter=Q(submissions__plan_year__fiscal_year=fiscal_year, submissions__status=status),
             distinct=True,
         )
-    measures = Measure.objects.filter(plan=plan)
-    rows = [measures.aggregate(**aggregates)] if group_by is None else measures.values(group_by).annotate(**aggregates)
+    rows = Measure.objects.filter(plan=plan).values(group_by).annotate(**aggregates)
     counts: dict[int | None, dict[str, int]] = {}
     for row in rows:
         by_status = {status.value: row[status.value] for status in reported}
         by_status[SubmissionStatus.NOT_STARTED.value] = row["measures"] - sum(by_status.values())
-        counts[row[group_by] if group_by else None] = by_status
+        counts[row[group_by]] = by_status
     return counts

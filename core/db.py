@@ -1,0 +1,41 @@
+"""Database helpers that Django's ORM does not offer in the shape the product needs."""
+
+from __future__ import annotations
+
+from django.db import connections, models, router
+
+
+def columns_update(model: type[models.Model], objs: list[models.Model], field_names: list[str]) -> None:
+    """Write some columns of many rows, each row its own values.
+
+    Django's bulk_update builds a CASE expression per row and column; recomputing a plan of
+    10,000 measures (80,000 actuals) spent a minute of Python there. Here SQLite, in process,
+    runs one parametrised UPDATE per row (executemany); PostgreSQL, where that would be a
+    round trip per row, gets one UPDATE … FROM (VALUES …) per thousand rows.
+    """
+    if not objs:
+        return
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), model._meta.pk
+    fields = [model._meta.get_field(name) for name in field_names]
+    rows = [[obj.pk] + [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] for obj in objs]
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s", [row[1:] + row[:1] for row in rows]
+            )
+            return
+        # Every placeholder is cast: a VALUES column of NULLs alone would otherwise be text.
+        casts = ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in [pk, *fields])
+        columns = ", ".join(quote(f.column) for f in [pk, *fields])
+        assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields)
+        for start in range(0, len(rows), 1000):
+            batch = rows[start : start + 1000]
+            values = ", ".join(f"({casts})" for _ in batch)
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v ({columns})"
+                f" WHERE {table}.{quote(pk.column)} = v.{quote(pk.column)}",
+                [param for row in batch for param in row],
+            )

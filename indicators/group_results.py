@@ -1,0 +1,194 @@
+"""Keeping GroupResult (the roll-up of measure results per group and year) current.
+
+Every measure's result in a year contributes to the plan, its pillar, sub-pillar and field,
+each section that owns it and each bureau of those sections (once per bureau, even when two
+of its sections own the measure). A change of one MeasureResult is applied as a difference
+(old contribution out, new one in) to those few rows, under a row lock, in the writer's
+transaction; a whole plan (after a plan load, a threshold change, or a change of who owns
+what) is rebuilt from its MeasureResult rows. Both paths add up contributions the same way,
+so a rebuild and any sequence of differences give the same rows (tests/indicators check it).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import Q
+
+from core.db import columns_update
+from indicators.achievement import RATE_PLACES
+from indicators.models import GroupResult, MeasureResult
+from measures.models import Measure, MeasureSection, Plan
+
+Level = GroupResult.Level
+# A group: its level and the primary key of its pillar, sub-pillar, ... (None for the plan).
+GroupKey = tuple[str, int | None]
+# A measure-year's stored result, as far as roll-ups care: (outcome, rate, grade).
+ResultValues = tuple[str, Decimal | None, str]
+
+UPDATED_FIELDS = ["measures", "graded", "rate_sum", "mean_rate", "unreported", "no_target", "grade_counts"]
+
+
+@dataclass
+class _Tally:
+    measures: int = 0
+    graded: int = 0
+    rate_sum: Decimal = Decimal(0)
+    unreported: int = 0
+    no_target: int = 0
+    grades: Counter = field(default_factory=Counter)
+
+    def add(self, values: ResultValues | None, sign: int) -> None:
+        if values is None:
+            return
+        outcome, rate, grade = values
+        self.measures += sign
+        if outcome == MeasureResult.Outcome.GRADED:
+            self.graded += sign
+            self.rate_sum += sign * (rate or Decimal(0))
+            if grade:
+                self.grades[grade] += sign
+        elif outcome == MeasureResult.Outcome.UNREPORTED:
+            self.unreported += sign
+        elif outcome == MeasureResult.Outcome.NO_TARGET:
+            self.no_target += sign
+
+    @property
+    def is_zero(self) -> bool:
+        return not (
+            self.measures
+            or self.graded
+            or self.rate_sum
+            or self.unreported
+            or self.no_target
+            or any(self.grades.values())
+        )
+
+    def apply_to(self, row: GroupResult) -> None:
+        row.measures += self.measures
+        row.graded += self.graded
+        row.rate_sum = Decimal(row.rate_sum) + self.rate_sum
+        row.unreported += self.unreported
+        row.no_target += self.no_target
+        counts = Counter(row.grade_counts)
+        counts.update(self.grades)
+        row.grade_counts = {code: n for code, n in sorted(counts.items()) if n}
+        row.mean_rate = mean_of(row.rate_sum, row.graded)
+
+
+def mean_of(rate_sum: Decimal, graded: int) -> Decimal | None:
+    """The mean rate of the graded measures: exact, then rounded half-up as displayed."""
+    if not graded:
+        return None
+    return (Decimal(rate_sum) / graded).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _memberships(*, plan: Plan, measure_ids: list[int] | None) -> dict[int, list[GroupKey]]:
+    """The groups each measure counts in (two queries). A whole plan is selected by a join,
+    not a list of ids, which would outgrow SQLite's limit on query parameters."""
+    if measure_ids is None:
+        measures = Measure.objects.filter(plan=plan)
+        owners = MeasureSection.objects.filter(measure__plan=plan)
+    else:
+        measures = Measure.objects.filter(pk__in=measure_ids)
+        owners = MeasureSection.objects.filter(measure_id__in=measure_ids)
+    groups: dict[int, list[GroupKey]] = {}
+    for pk, field_id, subpillar_id, pillar_id in measures.order_by().values_list(
+        "pk", "field_id", "field__subpillar_id", "field__subpillar__pillar_id"
+    ):
+        groups[pk] = [
+            (Level.PLAN, None),
+            (Level.PILLAR, pillar_id),
+            (Level.SUBPILLAR, subpillar_id),
+            (Level.FIELD, field_id),
+        ]
+    bureaus_seen: set[tuple[int, int]] = set()
+    for measure_id, section_id, bureau_id in owners.order_by().values_list(
+        "measure_id", "section_id", "section__bureau_id"
+    ):
+        groups[measure_id].append((Level.SECTION, section_id))
+        if (measure_id, bureau_id) not in bureaus_seen:
+            bureaus_seen.add((measure_id, bureau_id))
+            groups[measure_id].append((Level.BUREAU, bureau_id))
+    return groups
+
+
+def _row_for(plan_year_id: int, key: GroupKey) -> GroupResult:
+    level, group_id = key
+    row = GroupResult(plan_year_id=plan_year_id, level=level, grade_counts={})
+    name = GroupResult.GROUP_FIELDS[level]
+    if name:
+        setattr(row, f"{name}_id", group_id)
+    return row
+
+
+def group_results_rebuild(plan: Plan) -> None:
+    """Recompute every GroupResult row of a plan from its measure results."""
+    with transaction.atomic():
+        groups = _memberships(plan=plan, measure_ids=None)
+        tallies: dict[tuple[int, GroupKey], _Tally] = defaultdict(_Tally)
+        results = MeasureResult.objects.filter(plan_year__plan=plan).order_by()
+        for measure_id, plan_year_id, *values in results.values_list(
+            "measure_id", "plan_year_id", "outcome", "rate", "grade"
+        ).iterator(chunk_size=5000):
+            for key in groups.get(measure_id, ()):
+                tallies[(plan_year_id, key)].add(tuple(values), +1)
+        GroupResult.objects.filter(plan_year__plan=plan).delete()
+        rows = []
+        for (plan_year_id, key), tally in tallies.items():
+            row = _row_for(plan_year_id, key)
+            row.rate_sum = Decimal(0)
+            tally.apply_to(row)
+            rows.append(row)
+        GroupResult.objects.bulk_create(rows, batch_size=1000)
+
+
+def group_results_apply(
+    *, plan: Plan, changes: Iterable[tuple[int, int, ResultValues | None, ResultValues | None]]
+) -> None:
+    """Apply changed measure results (measure id, plan year id, old values, new values) to
+    the rows of the groups they count in. Call inside the transaction that wrote them.
+
+    The rows are locked in primary-key order, so concurrent savers queue on them (and never
+    deadlock) rather than overwrite each other's sums.
+    """
+    changes = [c for c in changes if c[2] != c[3]]
+    if not changes:
+        return
+    groups = _memberships(plan=plan, measure_ids=sorted({measure_id for measure_id, *_ in changes}))
+    tallies: dict[tuple[int, GroupKey], _Tally] = defaultdict(_Tally)
+    for measure_id, plan_year_id, old, new in changes:
+        for key in groups.get(measure_id, ()):
+            tally = tallies[(plan_year_id, key)]
+            tally.add(old, -1)
+            tally.add(new, +1)
+    tallies = {key: tally for key, tally in tallies.items() if not tally.is_zero}
+    if not tallies:
+        return
+    rows = _locked_rows(tallies)
+    missing = [key for key in tallies if key not in rows]
+    if missing:
+        # A group's first result (normally the rebuild after a plan load creates them all).
+        GroupResult.objects.bulk_create([_row_for(*key) for key in missing], ignore_conflicts=True)
+        rows = _locked_rows(tallies)
+    for key, tally in tallies.items():
+        tally.apply_to(rows[key])
+    columns_update(GroupResult, list(rows.values()), UPDATED_FIELDS)
+
+
+def _locked_rows(tallies: dict[tuple[int, GroupKey], _Tally]) -> dict[tuple[int, GroupKey], GroupResult]:
+    wanted: dict[str, set[int | None]] = defaultdict(set)
+    for _plan_year_id, (level, group_id) in tallies:
+        wanted[level].add(group_id)
+    condition = Q()
+    for level, ids in wanted.items():
+        name = GroupResult.GROUP_FIELDS[level]
+        condition |= Q(level=level, **({f"{name}_id__in": sorted(ids)} if name else {}))
+    plan_year_ids = sorted({plan_year_id for plan_year_id, _key in tallies})
+    rows = GroupResult.objects.select_for_update().filter(condition, plan_year_id__in=plan_year_ids).order_by("pk")
+    found = {(row.plan_year_id, (row.level, row.group_id)): row for row in rows}
+    return {key: row for key, row in found.items() if key in tallies}
