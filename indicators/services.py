@@ -80,22 +80,19 @@ def actual_record(
     user: AbstractBaseUser | None,
     expected_version: int | None = None,
     is_demo: bool = False,
-    refresh_result: bool = True,
     rules: achievement.Rules | None = None,
 ) -> Actual:
     """Record (create or update) an actual, store its achievement and refresh its measure's result.
 
     `expected_version` is the version the user's form was built from; if the row has moved on
     since, nothing is written and StaleVersionError carries the current row. A `comment` of
-    None keeps the stored one (the entry form and the template do not carry it). A caller that
-    records several actuals of one measure may pass `refresh_result=False` and refresh the
-    measure's result once itself, and pass the plan's `rules` read once.
+    None keeps the stored one (the entry form and the template do not carry it). A form that
+    records every actual of a measure at once uses `measure_actuals_record` instead.
     """
     if plan_year.plan_id != indicator.measure.plan_id:
         raise ValidationError("年度が施策の計画と一致しません。")
     with transaction.atomic():
-        # order_by("pk"): at most one row, and the models' default ordering would join up to the
-        # plan for nothing (20 ms a query at 10,000 measures on SQLite).
+        # order_by("pk"): at most one row, and no default ordering to sort by.
         actual = (
             Actual.objects.select_for_update().filter(indicator=indicator, plan_year=plan_year).order_by("pk").first()
         )
@@ -105,35 +102,141 @@ def actual_record(
             if expected_version not in (None, 0):
                 raise StaleVersionError(Actual(indicator=indicator, plan_year=plan_year, version=0))
             actual = Actual(indicator=indicator, plan_year=plan_year, version=0)
-        if comment is None:
-            comment = actual.comment
-        unchanged = (
-            actual.pk is not None
-            and actual.value == value
-            and actual.milestone_status == milestone_status
-            and actual.description == description
-            and actual.comment == comment
-        )
-        if unchanged:
-            return actual
-        actual.value = value
-        actual.milestone_status = milestone_status
-        actual.description = description
-        actual.comment = comment
-        actual.entered_by = user if user is not None and user.is_authenticated else None
-        actual.version += 1
-        actual.is_demo = is_demo
         target = Target.objects.filter(indicator=indicator, plan_year=plan_year).order_by("pk").first()
-        rules = rules or rules_for(indicator.measure.plan)
-        _apply(actual, indicator_achievement_for(indicator, target, actual, rules))
-        # The foreign keys were just loaded from the database; re-validating them costs a query each.
-        actual.full_clean(
-            exclude=["indicator", "plan_year", "entered_by"], validate_unique=False, validate_constraints=False
+        changed = _actual_fill(
+            actual,
+            indicator=indicator,
+            target=target,
+            value=value,
+            milestone_status=milestone_status,
+            description=description,
+            comment=comment,
+            user=user,
+            is_demo=is_demo,
+            rules=rules or rules_for(indicator.measure.plan),
         )
-        actual.save()
-        if refresh_result:
+        if changed:
+            actual.save()
             measure_results_refresh(measures=[indicator.measure], plan_years=[plan_year])
     return actual
+
+
+@dataclass
+class ActualInput:
+    """One indicator's figure as an entry form gives it. Neither a value nor a status means
+    that the year's actual is removed."""
+
+    indicator: Indicator
+    value: Decimal | None = None
+    milestone_status: str = ""
+    description: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return self.value is None and not self.milestone_status
+
+
+def measure_actuals_record(
+    *,
+    measure: Measure,
+    plan_year: PlanYear,
+    inputs: list[ActualInput],
+    user: AbstractBaseUser | None,
+    is_demo: bool = False,
+    rules: achievement.Rules | None = None,
+) -> None:
+    """Record a measure's actuals for a year in one go, as an entry form does.
+
+    The year's rows are locked and read in one query; only those that changed are written
+    (each with its history row) and emptied ones removed; then the measure's result and the
+    roll-ups are refreshed once, from what is already in memory. Nothing is written unless
+    everything is (the caller's transaction, or this one).
+    """
+    if plan_year.plan_id != measure.plan_id:
+        raise ValidationError("年度が施策の計画と一致しません。")
+    if any(item.indicator.measure_id != measure.pk for item in inputs):
+        raise ValidationError("別の施策の指標です。")
+    with transaction.atomic():
+        rules = rules or rules_for(measure.plan)
+        indicators = {i.pk: i for i in Indicator.objects.filter(measure=measure).order_by()}
+        year_rows = {"indicator_id__in": list(indicators), "plan_year": plan_year}
+        targets = {t.indicator_id: t for t in Target.objects.filter(**year_rows).order_by()}
+        actuals = {a.indicator_id: a for a in Actual.objects.select_for_update().filter(**year_rows).order_by()}
+        for item in inputs:
+            pk = item.indicator.pk
+            current = actuals.get(pk)
+            if item.is_empty:
+                if current is not None:
+                    current.delete()
+                    del actuals[pk]
+                continue
+            actual = current or Actual(indicator=indicators[pk], plan_year=plan_year, version=0)
+            changed = _actual_fill(
+                actual,
+                indicator=indicators[pk],
+                target=targets.get(pk),
+                value=item.value,
+                milestone_status=item.milestone_status,
+                description=item.description,
+                comment=None,
+                user=user,
+                is_demo=is_demo,
+                rules=rules,
+            )
+            if changed:
+                actual.save()
+                actuals[pk] = actual
+        rows = _ResultInputs(
+            measure_ids=[measure.pk],
+            years=[plan_year],
+            indicators=indicators,
+            targets={(pk, plan_year.pk): t for pk, t in targets.items()},
+            actuals={(pk, plan_year.pk): a for pk, a in actuals.items()},
+            existing={(r.measure_id, r.plan_year_id): r for r in measure.results.filter(plan_year=plan_year)},
+        )
+        changes = _measure_results_write(rows, rules)
+        group_results_apply(plan=measure.plan, changes=changes)
+
+
+def _actual_fill(
+    actual: Actual,
+    *,
+    indicator: Indicator,
+    target: Target | None,
+    value: Decimal | None,
+    milestone_status: str,
+    description: str,
+    comment: str | None,
+    user: AbstractBaseUser | None,
+    is_demo: bool,
+    rules: achievement.Rules,
+) -> bool:
+    """Put a user's figure on an actual and compute its achievement; False when nothing
+    would change (so that re-saving a form writes no history)."""
+    if comment is None:
+        comment = actual.comment
+    unchanged = (
+        actual.pk is not None
+        and actual.value == value
+        and actual.milestone_status == milestone_status
+        and actual.description == description
+        and actual.comment == comment
+    )
+    if unchanged:
+        return False
+    actual.value = value
+    actual.milestone_status = milestone_status
+    actual.description = description
+    actual.comment = comment
+    actual.entered_by = user if user is not None and user.is_authenticated else None
+    actual.version += 1
+    actual.is_demo = is_demo
+    _apply(actual, indicator_achievement_for(indicator, target, actual, rules))
+    # The foreign keys were just loaded from the database; re-validating them costs a query each.
+    actual.full_clean(
+        exclude=["indicator", "plan_year", "entered_by"], validate_unique=False, validate_constraints=False
+    )
+    return True
 
 
 def actual_delete(*, actual: Actual) -> None:

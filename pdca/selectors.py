@@ -74,12 +74,15 @@ def entry_year_default(plan: Plan) -> int:
 def entry_state(measure: Measure, plan_year: PlanYear):
     """What the entry page needs: indicators, this year's targets, saved actuals and progress."""
     indicators = list(measure.indicators.select_related("subprogramme"))
-    targets = {t.indicator_id: t for t in Target.objects.filter(indicator__measure=measure, plan_year=plan_year)}
-    actuals = {a.indicator_id: a for a in Actual.objects.filter(indicator__measure=measure, plan_year=plan_year)}
+    # By the indicators' and items' ids, which the unique indexes answer directly; a join on
+    # the measure lets SQLite scan a whole year's rows of a large plan.
+    year_rows = {"indicator_id__in": [i.pk for i in indicators], "plan_year": plan_year}
+    targets = {t.indicator_id: t for t in Target.objects.filter(**year_rows).order_by()}
+    actuals = {a.indicator_id: a for a in Actual.objects.filter(**year_rows).order_by()}
     items = list(measure.schedule_items.filter(years=plan_year).select_related("subprogramme"))
     progress = {
         p.schedule_item_id: p
-        for p in ScheduleProgress.objects.filter(schedule_item__measure=measure, plan_year=plan_year)
+        for p in ScheduleProgress.objects.filter(schedule_item_id__in=[i.pk for i in items], plan_year=plan_year)
     }
     return indicators, targets, actuals, items, progress
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from indicators.models import Actual, Indicator, Target
-from indicators.services import actual_delete, actual_record, measure_results_refresh, rules_for
+from indicators.services import ActualInput, measure_actuals_record
 from measures.models import Measure, PlanYear, ScheduleItem
 from pdca import rights
 from pdca.models import ScheduleProgress, Submission, SubmissionStatus, Transition
@@ -95,30 +95,27 @@ def entry_save(
             raise PermissionDenied(decision.reason)
         if submission.version != expected_version:
             raise ConflictError(submission)
-        rules = rules_for(measure.plan)
-        for item in entry.indicators:
-            if item.indicator.measure_id != measure.pk:
-                raise PermissionDenied(_("別の施策の指標です。"))
-            has_input = item.value is not None or item.milestone_status
-            if has_input:
-                actual_record(
-                    indicator=item.indicator,
-                    plan_year=plan_year,
-                    value=item.value,
-                    milestone_status=item.milestone_status,
-                    description=item.description,
-                    user=user,
-                    refresh_result=False,
-                    rules=rules,
-                )
-            elif existing := Actual.objects.filter(indicator=item.indicator, plan_year=plan_year).first():
-                actual_delete(actual=existing)
-        # One refresh of the measure's stored result for the whole form, not one per indicator.
-        measure_results_refresh(measures=[measure], plan_years=[plan_year])
+        if any(item.indicator.measure_id != measure.pk for item in entry.indicators):
+            raise PermissionDenied(_("別の施策の指標です。"))
+        if any(item.schedule_item.measure_id != measure.pk for item in entry.progress):
+            raise PermissionDenied(_("別の施策の取組です。"))
+        measure_actuals_record(
+            measure=measure,
+            plan_year=plan_year,
+            inputs=[
+                ActualInput(item.indicator, item.value, item.milestone_status, item.description)
+                for item in entry.indicators
+            ],
+            user=user,
+        )
+        current = {
+            p.schedule_item_id: p
+            for p in ScheduleProgress.objects.filter(
+                schedule_item_id__in=[item.schedule_item.pk for item in entry.progress], plan_year=plan_year
+            ).order_by()
+        }
         for item in entry.progress:
-            if item.schedule_item.measure_id != measure.pk:
-                raise PermissionDenied(_("別の施策の取組です。"))
-            _progress_save(item, plan_year, user)
+            _progress_save(item, plan_year, user, current.get(item.schedule_item.pk))
         submission.achievements_text = entry.achievements_text
         submission.self_assessment = entry.self_assessment
         submission.issues_text = entry.issues_text
@@ -130,13 +127,15 @@ def entry_save(
         gaps = submission_gaps(submission) if submit else []
         if submit and not gaps:
             _transition(submission, SubmissionStatus.SUBMITTED, user)
-        submission.full_clean()
+        # The row is locked and its keys are the ones just read: only the fields need checking.
+        submission.full_clean(
+            exclude=["measure", "plan_year", "updated_by"], validate_unique=False, validate_constraints=False
+        )
         submission.save()
     return SaveResult(submission, submitted=submit and not gaps, gaps=gaps)
 
 
-def _progress_save(item: ProgressEntry, plan_year: PlanYear, user) -> None:
-    current = ScheduleProgress.objects.filter(schedule_item=item.schedule_item, plan_year=plan_year).first()
+def _progress_save(item: ProgressEntry, plan_year: PlanYear, user, current: ScheduleProgress | None) -> None:
     if not item.status:
         if current is not None:
             current.delete()
@@ -146,7 +145,10 @@ def _progress_save(item: ProgressEntry, plan_year: PlanYear, user) -> None:
     elif current.status == item.status and current.note == item.note:
         return
     current.status, current.note, current.updated_by = item.status, item.note, user
-    current.full_clean(validate_unique=False, validate_constraints=False)
+    # The foreign keys are rows this save has just read; re-validating them costs a query each.
+    current.full_clean(
+        exclude=["schedule_item", "plan_year", "updated_by"], validate_unique=False, validate_constraints=False
+    )
     current.save()
 
 

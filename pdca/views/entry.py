@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from core.fiscal_year import full_label
 from indicators.selectors import chosen_fiscal_year
 from measures.models import PlanYear
-from measures.selectors import measure_for_page, plan_for_request
+from measures.selectors import plan_for_request
 from pdca import rights
 from pdca.forms import EntryForm, ReviewForm
 from pdca.models import Submission
@@ -30,7 +30,12 @@ from pdca.services import (
 
 def _measure_year(request, code: str, fiscal_year: int):
     plan = plan_for_request(request)
-    measure = measure_for_page(plan, code)
+    # Only the measure row: these pages show its code and name, and what they edit is read
+    # by entry_state (the full card's prefetches are for the measure page).
+    measure = plan.measures.filter(code=code).first()
+    if measure is None:
+        raise Http404(_("施策 %(code)s はありません。") % {"code": code})
+    measure.plan = plan
     plan_year = PlanYear.objects.filter(plan=plan, fiscal_year=fiscal_year).first()
     if plan_year is None:
         raise Http404(_("計画期間外の年度です。"))
