@@ -168,6 +168,11 @@ class MeasureResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["measure", "plan_year"], name="measure_result_one_per_year"),
         ]
+        indexes = [
+            # Covers "which measures are graded low or unreported this year" (the dashboard's
+            # at-risk count) without reading the table.
+            models.Index(fields=["plan_year", "outcome", "grade", "measure"], name="measure_result_year_state"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.measure.code} {self.plan_year}: {self.grade or self.get_outcome_display()}"
@@ -225,6 +230,7 @@ class GroupResult(models.Model):
     class Meta:
         verbose_name = _("集計結果")
         verbose_name_plural = _("集計結果")
+        indexes = [models.Index(fields=["plan_year", "level"], name="group_result_year_level")]
         constraints = [
             models.UniqueConstraint(
                 fields=["plan_year"], condition=Q(level="plan"), name="group_result_one_plan_row_per_year"

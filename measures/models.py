@@ -192,10 +192,14 @@ class Measure(models.Model):
     class Meta:
         verbose_name = _("施策")
         verbose_name_plural = _("施策")
-        ordering = ["plan", "order"]
+        # "plan_id", not "plan": ordering by the relation would join the plan (and its own
+        # ordering) into every query of measures. The index lets a page of measures in plan
+        # order be read without sorting the whole plan.
+        ordering = ["plan_id", "order"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "code"], name="measure_code_unique"),
         ]
+        indexes = [models.Index(fields=["plan", "order"], name="measure_plan_order")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
