@@ -103,14 +103,27 @@ class Change:
     new: str
 
 
-def measure_history(measure: Measure, limit: int = 200) -> list[Change]:
-    """Every change of an actual, a target or a status of this measure: who, when, old, new."""
+def measure_history(measure: Measure, limit: int = 100) -> list[Change]:
+    """The latest changes of this measure's actuals, targets, reports and progress: who,
+    when, old, new.
+
+    Each kind of history is read newest first and only `limit` records deep, so that a
+    measure saved a thousand times costs no more than one saved a hundred times. A record
+    whose predecessor lies beyond that window is left out rather than shown as a change
+    from nothing.
+    """
     changes: list[Change] = []
 
     def walk(history_qs, describe, fields):
+        window = list(history_qs.order_by("-history_date", "-history_id")[: limit + 1])
+        window.reverse()
         previous_by_object = {}
-        for record in history_qs.order_by("history_date", "history_id"):
+        truncated = len(window) > limit
+        for record in window:
             before = previous_by_object.get(record.id)
+            if before is None and truncated and record.history_type != "+":
+                previous_by_object[record.id] = record
+                continue
             for name, label in fields:
                 old = getattr(before, name, "") if before else ""
                 new = getattr(record, name, "")

@@ -285,3 +285,18 @@ def test_the_measure_page_shows_who_changed_what(client_for):
     history = page[page.index("実績・目標・報告の変更") :]
     assert re.search(r"実績値</td><td>85</td><td>70</td>", history)
     assert "進捗</td><td>—</td><td>完了</td>" in history
+
+
+def test_a_long_history_shows_its_latest_changes_and_no_change_from_nothing(client_for):
+    from pdca.selectors import measure_history
+
+    client = client_for("staff")
+    for value in range(1, 8):
+        data = form_data()
+        data[indicator_field()] = str(value)
+        assert client.post(entry_url(), data).status_code == 302
+    changes = measure_history(measure(CODE), limit=4)
+    values = [(c.old, c.new) for c in changes if c.what.endswith("実績値")]
+    # Newest first, each a real step from the value before; the oldest record in the window
+    # (value 3, whose predecessor lies beyond it) is left out rather than shown as "— → 3".
+    assert values == [("6", "7"), ("5", "6"), ("4", "5"), ("3", "4")]
