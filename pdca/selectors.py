@@ -9,6 +9,7 @@ from itertools import chain
 
 from django.db.models import Count, Q
 
+from core.fiscal_year import full_label
 from core.numbers import format_decimal
 from indicators.models import Actual, MilestoneStatus, Target
 from measures.models import Measure, Plan, PlanYear, ScheduleItem
@@ -107,81 +108,84 @@ def measure_history(measure: Measure, limit: int = 100) -> list[Change]:
     """The latest changes of this measure's actuals, targets, reports and progress: who,
     when, old, new.
 
-    Each kind of history is read newest first and only `limit` records deep, so that a
-    measure saved a thousand times costs no more than one saved a hundred times. A record
-    whose predecessor lies beyond that window is left out rather than shown as a change
-    from nothing.
+    Each kind of history is read newest first and only `limit` records deep, as plain values
+    rather than model instances, so that a measure saved a thousand times costs no more than
+    one saved a hundred times. A record whose predecessor lies beyond that window is left out
+    rather than shown as a change from nothing.
     """
     changes: list[Change] = []
+    labels = dict(chain(SubmissionStatus.choices, MilestoneStatus.choices, ProgressStatus.choices))
 
-    def walk(history_qs, describe, fields):
-        window = list(history_qs.order_by("-history_date", "-history_id")[: limit + 1])
+    def walk(history_qs, describe, fields, *related):
+        names = [name for name, _label in fields]
+        columns = ["id", "history_type", "history_date", "history_user__username", *names, *related]
+        window = list(history_qs.order_by("-history_date", "-history_id").values(*columns)[: limit + 1])
         window.reverse()
-        previous_by_object = {}
         truncated = len(window) > limit
+        previous_by_object: dict[int, dict] = {}
         for record in window:
-            before = previous_by_object.get(record.id)
-            if before is None and truncated and record.history_type != "+":
-                previous_by_object[record.id] = record
+            before = previous_by_object.get(record["id"])
+            previous_by_object[record["id"]] = record
+            if before is None and truncated and record["history_type"] != "+":
                 continue
             for name, label in fields:
-                old = getattr(before, name, "") if before else ""
-                new = getattr(record, name, "")
-                if record.history_type == "-":
-                    new = ""
+                old = before[name] if before else ""
+                new = "" if record["history_type"] == "-" else record[name]
                 if old != new and not (old in (None, "") and new in (None, "")):
                     changes.append(
                         Change(
-                            record.history_date,
-                            str(record.history_user or "—"),
+                            record["history_date"],
+                            record["history_user__username"] or "—",
                             f"{describe(record)}：{label}",
-                            _display(old),
-                            _display(new),
+                            _display(old, labels),
+                            _display(new, labels),
                         )
                     )
-            previous_by_object[record.id] = record
 
-    actual_history = Actual.history.filter(indicator__measure=measure).select_related(
-        "history_user", "indicator", "plan_year"
-    )
+    def year(record) -> str:
+        return full_label(record["plan_year__fiscal_year"])
+
     walk(
-        actual_history,
-        lambda r: f"{r.indicator.name}（{r.plan_year}）",
+        Actual.history.filter(indicator__measure=measure),
+        lambda r: f"{r['indicator__name']}（{year(r)}）",
         [("value", "実績値"), ("milestone_status", "達成状況"), ("description", "実施内容")],
+        "indicator__name",
+        "plan_year__fiscal_year",
     )
-    target_history = Target.history.filter(indicator__measure=measure).select_related(
-        "history_user", "indicator", "plan_year"
-    )
-    walk(target_history, lambda r: f"{r.indicator.name}（{r.plan_year}）", [("text", "目標")])
-    submission_history = Submission.history.filter(measure=measure).select_related("history_user", "plan_year")
     walk(
-        submission_history,
-        lambda r: f"年度報告（{r.plan_year}）",
+        Target.history.filter(indicator__measure=measure),
+        lambda r: f"{r['indicator__name']}（{year(r)}）",
+        [("text", "目標")],
+        "indicator__name",
+        "plan_year__fiscal_year",
+    )
+    walk(
+        Submission.history.filter(measure=measure),
+        lambda r: f"年度報告（{year(r)}）",
         [
             ("status", "状態"),
             ("achievements_text", "取組実績"),
             ("issues_text", "課題"),
             ("next_steps_text", "今後の方向性"),
         ],
-    )
-    progress_history = ScheduleProgress.history.filter(schedule_item__measure=measure).select_related(
-        "history_user", "schedule_item", "plan_year"
+        "plan_year__fiscal_year",
     )
     walk(
-        progress_history,
-        lambda r: f"取組「{r.schedule_item.name}」（{r.plan_year}）",
+        ScheduleProgress.history.filter(schedule_item__measure=measure),
+        lambda r: f"取組「{r['schedule_item__name']}」（{year(r)}）",
         [("status", "進捗"), ("note", "補足")],
+        "schedule_item__name",
+        "plan_year__fiscal_year",
     )
     changes.sort(key=lambda c: c.when, reverse=True)
     return changes[:limit]
 
 
-def _display(value) -> str:
+def _display(value, labels: dict[str, str]) -> str:
     if value in (None, ""):
         return "—"
     if isinstance(value, Decimal):
         return format_decimal(value)
-    labels = dict(chain(SubmissionStatus.choices, MilestoneStatus.choices, ProgressStatus.choices))
     return str(labels.get(value, value))
 
 
