@@ -75,6 +75,11 @@ def rollup_of(plan: Plan, row: GroupResult) -> Rollup:
     return item
 
 
+def plan_bands(plan: Plan) -> list[achievement.Band]:
+    """The plan's grade bands, best first, read once per Plan instance (one request)."""
+    return _rollup_rules(plan)[0]
+
+
 def _rollup_rules(plan: Plan) -> tuple[list[achievement.Band], list[tuple[str, Decimal]]]:
     """The plan's grade bands and judgements, read once per Plan instance (one request)."""
     cached = getattr(plan, "_rollup_rules_cache", None)
@@ -143,10 +148,12 @@ def measure_achievement_table(measure: Measure) -> tuple[list[IndicatorRow], dic
     rules = rules_for(plan)
     years = list(plan.years.all())
     indicators = list(measure.indicators.select_related("subprogramme"))
-    targets = {(t.indicator_id, t.plan_year_id): t for t in Target.objects.filter(indicator__measure=measure)}
+    # By the indicators' ids (the unique indexes), not by a join on the measure.
+    ids = [i.pk for i in indicators]
+    targets = {(t.indicator_id, t.plan_year_id): t for t in Target.objects.filter(indicator_id__in=ids).order_by()}
     actuals = {
         (a.indicator_id, a.plan_year_id): a
-        for a in Actual.objects.filter(indicator__measure=measure).select_related("entered_by")
+        for a in Actual.objects.filter(indicator_id__in=ids).select_related("entered_by").order_by()
     }
     rows = []
     for indicator in indicators:

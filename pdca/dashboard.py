@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from indicators.models import MeasureResult
-from indicators.selectors import Rollup, rollup
-from measures.models import Bureau, Measure, Pillar, Plan, PlanYear, Section, SubPillar
-from pdca.models import ProgressStatus, ScheduleProgress, Submission, SubmissionStatus
+from indicators.models import GroupResult, MeasureResult
+from indicators.selectors import Rollup, plan_bands, rollup, rollups_by_year
+from measures.models import Bureau, Measure, Pillar, Plan, PlanYear, ScheduleItem, SubPillar
+from pdca.models import ProgressStatus, Submission, SubmissionStatus
 from pdca.selectors import submission_status_counts
 
 
@@ -35,11 +36,31 @@ class Headline:
         return [(SubmissionStatus(status).label, count) for status, count in self.status_counts.items()]
 
 
-def headline(plan: Plan, fiscal_year: int) -> Headline:
-    by_status = submission_status_counts(plan=plan, fiscal_year=fiscal_year, level="plan").get(None, {})
+@dataclass
+class Overview:
+    """The plan's and its pillars' stored roll-ups for every year, read once (one query) for
+    the headline, the pillar rows and the year-over-year lines."""
+
+    plan: Plan
+    pillars: list[Pillar]
+    stored: dict[tuple[int, str, int | None], Rollup]
+
+    def rollup(self, fiscal_year: int, level: str, pk: int | None = None) -> Rollup:
+        return self.stored.get((fiscal_year, level, pk), Rollup())
+
+
+def overview(plan: Plan) -> Overview:
+    return Overview(
+        plan=plan,
+        pillars=list(Pillar.objects.filter(plan=plan).order_by("order")),
+        stored=rollups_by_year(plan=plan, levels=["plan", "pillar"]),
+    )
+
+
+def headline(view: Overview, fiscal_year: int) -> Headline:
+    by_status = submission_status_counts(plan=view.plan, fiscal_year=fiscal_year, level="plan").get(None, {})
     counts = {status: by_status.get(status, 0) for status in SubmissionStatus.values}
-    plan_rollup = rollup(plan=plan, fiscal_year=fiscal_year, level="plan").get(None, Rollup())
-    return Headline(plan=plan_rollup, status_counts=counts, measures=sum(counts.values()))
+    return Headline(plan=view.rollup(fiscal_year, "plan"), status_counts=counts, measures=sum(counts.values()))
 
 
 @dataclass
@@ -51,19 +72,26 @@ class TreeRow:
     rollup: Rollup
 
 
-def pillar_rows(plan: Plan, fiscal_year: int) -> list[TreeRow]:
-    """Pillars each followed by their sub-pillars, with roll-ups."""
-    pillars = rollup(plan=plan, fiscal_year=fiscal_year, level="pillar")
-    subpillars = rollup(plan=plan, fiscal_year=fiscal_year, level="subpillar")
+SUBPILLARS_PER_PAGE = 20
+
+
+def pillar_rows(view: Overview, fiscal_year: int, page_number: str | int | None = None) -> tuple[list[TreeRow], Page]:
+    """Pillars each followed by their sub-pillars (one page of them, for a plan with many),
+    with roll-ups; and the page, for its pager."""
+    plan = view.plan
+    subpillars = SubPillar.objects.filter(pillar__plan=plan).order_by("pillar__order", "order")
+    page = Paginator(subpillars, SUBPILLARS_PER_PAGE).get_page(page_number)
+    shown = list(page.object_list)
+    by_subpillar = rollup(plan=plan, fiscal_year=fiscal_year, level="subpillar", ids=[s.pk for s in shown])
     rows = []
-    subs_by_pillar: dict[int, list[SubPillar]] = {}
-    for sub in SubPillar.objects.filter(pillar__plan=plan).order_by("pillar__order", "order"):
-        subs_by_pillar.setdefault(sub.pillar_id, []).append(sub)
-    for pillar in Pillar.objects.filter(plan=plan).order_by("order"):
-        rows.append(TreeRow("pillar", pillar.code, pillar.name, pillar.pk, pillars.get(pillar.pk, Rollup())))
-        for sub in subs_by_pillar.get(pillar.pk, []):
-            rows.append(TreeRow("subpillar", sub.code, sub.name, sub.pk, subpillars.get(sub.pk, Rollup())))
-    return rows
+    for pillar in view.pillars:
+        rows.append(
+            TreeRow("pillar", pillar.code, pillar.name, pillar.pk, view.rollup(fiscal_year, "pillar", pillar.pk))
+        )
+        for sub in shown:
+            if sub.pillar_id == pillar.pk:
+                rows.append(TreeRow("subpillar", sub.code, sub.name, sub.pk, by_subpillar.get(sub.pk, Rollup())))
+    return rows, page
 
 
 @dataclass
@@ -72,47 +100,57 @@ class YearSeries:
     rates: list[Decimal | None]
 
 
-def year_over_year(plan: Plan) -> tuple[list[int], list[YearSeries]]:
-    """Mean achievement of the plan and each pillar, for every plan year (2 queries a year)."""
-    years = plan.fiscal_years
-    pillars = list(Pillar.objects.filter(plan=plan).order_by("order"))
-    plan_series = YearSeries("計画全体", [])
-    pillar_series = {p.pk: YearSeries(f"柱{p.code} {p.name}", []) for p in pillars}
-    for year in years:
-        plan_series.rates.append(rollup(plan=plan, fiscal_year=year, level="plan").get(None, Rollup()).mean_rate)
-        by_pillar = rollup(plan=plan, fiscal_year=year, level="pillar")
-        for pillar in pillars:
-            pillar_series[pillar.pk].rates.append(by_pillar.get(pillar.pk, Rollup()).mean_rate)
-    return years, [plan_series, *pillar_series.values()]
+def year_over_year(view: Overview) -> tuple[list[int], list[YearSeries]]:
+    """Mean achievement of the plan and each pillar, for every plan year."""
+    years = view.plan.fiscal_years
+    plan_series = YearSeries("計画全体", [view.rollup(year, "plan").mean_rate for year in years])
+    pillar_series = [
+        YearSeries(f"柱{p.code} {p.name}", [view.rollup(year, "pillar", p.pk).mean_rate for year in years])
+        for p in view.pillars
+    ]
+    return years, [plan_series, *pillar_series]
 
 
-@dataclass
-class DepartmentRow:
-    bureau: str
-    section: str
-    section_id: int
-    rollup: Rollup
-
-    @property
-    def owned(self) -> int:
-        return self.rollup.measures
-
-    @property
-    def reported(self) -> int:
-        return self.rollup.graded
+def group_results(plan: Plan, fiscal_year: int, level: str) -> QuerySet[GroupResult]:
+    """A level's stored roll-ups for a year with their group's names, for a sortable, paged table."""
+    related = {"section": ["section__bureau"], "bureau": ["bureau"]}[level]
+    return GroupResult.objects.filter(
+        plan_year__plan=plan, plan_year__fiscal_year=fiscal_year, level=level
+    ).select_related(*related)
 
 
-def department_rows(plan: Plan, fiscal_year: int) -> list[DepartmentRow]:
-    by_section = rollup(plan=plan, fiscal_year=fiscal_year, level="section")
-    sections = (
-        Section.objects.filter(pk__in=by_section.keys()).select_related("bureau").order_by("bureau__name", "name")
+def measures_at_risk_count(
+    plan: Plan,
+    plan_year: PlanYear,
+    measures: QuerySet[Measure],
+    *,
+    pillar: Pillar | None = None,
+    bureau: Bureau | None = None,
+) -> int:
+    """How many measures `measures_at_risk` lists, without counting the plan's measures one by
+    one: the stored roll-up of the plan, the pillar or the bureau filtered on already holds
+    its low grades and unreported measures, and only the (few) measures delayed but otherwise
+    not at risk are counted by query. `measures` is the filtered queryset the list pages
+    through; filtered by both a pillar and a bureau, no stored row answers, so it is counted
+    by query."""
+    weak = MeasureResult.objects.filter(measure=OuterRef("pk"), plan_year=plan_year).filter(
+        Q(grade__in=_low_bands(plan)) | Q(outcome=MeasureResult.Outcome.UNREPORTED)
     )
-    return [DepartmentRow(s.bureau.name, s.name, s.pk, by_section[s.pk]) for s in sections]
+    late = ScheduleItem.objects.filter(progress__plan_year=plan_year, progress__status=ProgressStatus.DELAYED)
+    if pillar is not None and bureau is not None:
+        return measures.filter(Q(Exists(weak)) | Q(pk__in=late.values("measure_id"))).count()
+    level, pk = ("pillar", pillar.pk) if pillar else ("bureau", bureau.pk) if bureau else ("plan", None)
+    group = rollup(plan=plan, fiscal_year=plan_year.fiscal_year, level=level, ids=[pk] if pk else None).get(
+        pk, Rollup()
+    )
+    low = sum(group.grade_counts.get(code, 0) for code in _low_bands(plan)) + group.unreported
+    late_only = measures.filter(pk__in=late.values("measure_id")).exclude(Exists(weak)).count()
+    return low + late_only
 
 
-def bureau_rollups(plan: Plan, fiscal_year: int) -> list[tuple[Bureau, Rollup]]:
-    by_bureau = rollup(plan=plan, fiscal_year=fiscal_year, level="bureau")
-    return [(b, by_bureau[b.pk]) for b in Bureau.objects.filter(pk__in=by_bureau.keys()).order_by("name")]
+def _low_bands(plan: Plan) -> list[str]:
+    """The two lowest grades (C and D in the real plan)."""
+    return [band.code for band in plan_bands(plan)[-2:]]
 
 
 def measures_at_risk(plan: Plan, plan_year: PlanYear, measures: QuerySet[Measure] | None = None) -> QuerySet[Measure]:
@@ -122,14 +160,24 @@ def measures_at_risk(plan: Plan, plan_year: PlanYear, measures: QuerySet[Measure
     A queryset, so that the dashboard pages through it: its cost does not grow with the plan.
     `measures` (e.g. from a filter) narrows the list.
     """
-    low_bands = list(plan.grade_bands.order_by("-order").values_list("code", flat=True)[:2])
+    low_bands = _low_bands(plan)
     result = MeasureResult.objects.filter(measure=OuterRef("pk"), plan_year=plan_year)
-    delayed = ScheduleProgress.objects.filter(
-        schedule_item__measure=OuterRef("pk"), plan_year=plan_year, status=ProgressStatus.DELAYED
+    # From the measure's schedule items to their progress (both by index), not from the
+    # year's progress rows, which a planner may scan for every measure.
+    delayed = ScheduleItem.objects.filter(
+        measure=OuterRef("pk"), progress__plan_year=plan_year, progress__status=ProgressStatus.DELAYED
     )
     status = Submission.objects.filter(measure=OuterRef("pk"), plan_year=plan_year).values("status")[:1]
+    # Asked per measure by unique-index lookups, so that a page in plan order (the measure
+    # index) stops after its rows instead of reading the whole year's results first.
+    weak = Exists(
+        MeasureResult.objects.filter(measure=OuterRef("pk"), plan_year=plan_year).filter(
+            Q(grade__in=low_bands) | Q(outcome=MeasureResult.Outcome.UNREPORTED)
+        )
+    )
     return (
         (measures if measures is not None else Measure.objects.filter(plan=plan))
+        .filter(weak | Exists(delayed))
         .annotate(
             risk_rate=Subquery(result.values("rate")[:1]),
             risk_grade=Subquery(result.values("grade")[:1]),
@@ -137,8 +185,6 @@ def measures_at_risk(plan: Plan, plan_year: PlanYear, measures: QuerySet[Measure
             risk_delayed=Exists(delayed),
             risk_status=Coalesce(Subquery(status), Value(SubmissionStatus.NOT_STARTED.value)),
         )
-        .filter(Q(risk_grade__in=low_bands) | Q(risk_outcome=MeasureResult.Outcome.UNREPORTED) | Q(risk_delayed=True))
-        .select_related("field")
         .prefetch_related("measure_sections__section")
         .order_by("order")
     )

@@ -6,27 +6,32 @@ from django.shortcuts import render
 from django.urls import reverse
 from django_tables2 import RequestConfig
 
-from indicators.selectors import chosen_fiscal_year
+from indicators.selectors import chosen_fiscal_year, plan_bands
 from measures.selectors import plan_for_request
 from pdca import charts, dashboard, rights
 from pdca.filters import RiskFilter
-from pdca.tables import DepartmentTable, RiskTable
+from pdca.tables import BureauTable, CountedPaginator, DepartmentTable, RiskTable
 
 
 def dashboard_view(request):
     plan = plan_for_request(request)
     fiscal_year = chosen_fiscal_year(plan, request.GET.get("year"))
     plan_year = plan.years.get(fiscal_year=fiscal_year)
-    bands = list(plan.grade_bands.all())
-    head = dashboard.headline(plan, fiscal_year)
-    tree = dashboard.pillar_rows(plan, fiscal_year)
-    years, series = dashboard.year_over_year(plan)
+    bands = plan_bands(plan)
+    overview = dashboard.overview(plan)
+    head = dashboard.headline(overview, fiscal_year)
+    tree, subpillar_page = dashboard.pillar_rows(overview, fiscal_year, request.GET.get("sub-page"))
+    years, series = dashboard.year_over_year(overview)
     mine = set(rights.user_sections(request.user).values_list("pk", flat=True))
     my_measures = set(rights.measures_owned_by(request.user, plan).values_list("pk", flat=True)) if mine else set()
+    # A summary: 20 rows a table, each sorted and paged in the database.
+    paging = {"per_page": 20}
+    bureaus = BureauTable(dashboard.group_results(plan, fiscal_year, "bureau"), prefix="bureau-", plan=plan)
+    RequestConfig(request, paginate=paging).configure(bureaus)
     departments = DepartmentTable(
-        [_department_record(row, mine) for row in dashboard.department_rows(plan, fiscal_year)], prefix="dept-"
+        dashboard.group_results(plan, fiscal_year, "section"), prefix="dept-", plan=plan, mine=mine
     )
-    RequestConfig(request, paginate={"per_page": 50}).configure(departments)
+    RequestConfig(request, paginate=paging).configure(departments)
     risk_filter = RiskFilter(request.GET, queryset=plan.measures.all(), plan=plan)
     risks = RiskTable(
         dashboard.measures_at_risk(plan, plan_year, risk_filter.qs),
@@ -35,7 +40,20 @@ def dashboard_view(request):
         low_bands=[b.code for b in bands[-2:]],
         my_measures=my_measures,
     )
-    RequestConfig(request, paginate={"per_page": 50}).configure(risks)
+    RequestConfig(
+        request,
+        paginate={
+            **paging,
+            "paginator_class": CountedPaginator,
+            "count": lambda: dashboard.measures_at_risk_count(
+                plan,
+                plan_year,
+                risk_filter.qs,
+                pillar=risk_filter.form.cleaned_data.get("pillar"),
+                bureau=risk_filter.form.cleaned_data.get("bureau"),
+            ),
+        },
+    ).configure(risks)
     context = {
         "plan": plan,
         "fiscal_year": fiscal_year,
@@ -43,10 +61,11 @@ def dashboard_view(request):
         "bands": bands,
         "head": head,
         "tree": tree,
+        "subpillar_page": subpillar_page,
         "years": years,
         "series": series,
+        "bureaus": bureaus,
         "departments": departments,
-        "bureaus": dashboard.bureau_rollups(plan, fiscal_year),
         "risk_filter": risk_filter,
         "risks": risks,
         "my_measures": my_measures,
@@ -54,21 +73,6 @@ def dashboard_view(request):
         "workbook_url": reverse("workbook_download") if rights.may_export(request.user) else None,
     }
     return render(request, "pdca/dashboard.html", context)
-
-
-def _department_record(row: dashboard.DepartmentRow, mine: set[int]) -> dict:
-    r = row.rollup
-    return {
-        "bureau": row.bureau,
-        "section": row.section,
-        "owned": row.owned,
-        "reported": row.reported,
-        "unreported": r.unreported,
-        "mean_rate": r.mean_rate,
-        "grade": r.grade or "",
-        "grades": " / ".join(f"{code} {count}" for code, count in r.grade_counts.items()),
-        "mine": row.section_id in mine,
-    }
 
 
 def _charts(head, tree, years, series, bands) -> dict[str, str]:
