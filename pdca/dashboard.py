@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from indicators.models import GroupResult, MeasureResult
 from indicators.selectors import Rollup, plan_bands, rollup, rollups_by_year
-from measures.models import Bureau, Measure, Pillar, Plan, PlanYear, ScheduleItem, SubPillar
+from measures.models import Bureau, Measure, MeasureSection, Pillar, Plan, PlanYear, ScheduleItem, SubPillar
 from pdca.models import ProgressStatus, Submission, SubmissionStatus
 from pdca.selectors import submission_status_counts
 
@@ -58,9 +58,12 @@ def overview(plan: Plan) -> Overview:
 
 
 def headline(view: Overview, fiscal_year: int) -> Headline:
-    by_status = submission_status_counts(plan=view.plan, fiscal_year=fiscal_year, level="plan").get(None, {})
+    plan_rollup = view.rollup(fiscal_year, "plan")
+    by_status = submission_status_counts(
+        plan=view.plan, fiscal_year=fiscal_year, level="plan", measures=plan_rollup.measures
+    ).get(None, {})
     counts = {status: by_status.get(status, 0) for status in SubmissionStatus.values}
-    return Headline(plan=view.rollup(fiscal_year, "plan"), status_counts=counts, measures=sum(counts.values()))
+    return Headline(plan=plan_rollup, status_counts=counts, measures=sum(counts.values()))
 
 
 @dataclass
@@ -185,6 +188,6 @@ def measures_at_risk(plan: Plan, plan_year: PlanYear, measures: QuerySet[Measure
             risk_delayed=Exists(delayed),
             risk_status=Coalesce(Subquery(status), Value(SubmissionStatus.NOT_STARTED.value)),
         )
-        .prefetch_related("measure_sections__section")
+        .prefetch_related(Prefetch("measure_sections", MeasureSection.objects.select_related("section")))
         .order_by("order")
     )

@@ -207,10 +207,13 @@ MEASURE_GROUP_PATHS = {
 }
 
 
-def submission_status_counts(*, plan: Plan, fiscal_year: int, level: str) -> dict[int | None, dict[str, int]]:
+def submission_status_counts(
+    *, plan: Plan, fiscal_year: int, level: str, measures: int | None = None
+) -> dict[int | None, dict[str, int]]:
     """How many measures of each group are at each submission status in a year, keyed like
     `indicators.selectors.rollup` (None for the plan level). A measure without a submission
-    row counts as 未入力. One query per call, whatever the number of measures."""
+    row counts as 未入力. One query per call, whatever the number of measures; at the plan
+    level a caller that knows the plan's number of measures passes it as `measures`."""
     reported = [status for status in SubmissionStatus if status != SubmissionStatus.NOT_STARTED]
     if level == "plan":
         # The dashboard's headline: counted from the year's submissions alone, so that the
@@ -222,7 +225,9 @@ def submission_status_counts(*, plan: Plan, fiscal_year: int, level: str) -> dic
             .annotate(n=Count("pk"))
         )
         counts = {status.value: by_status.get(status.value, 0) for status in reported}
-        counts[SubmissionStatus.NOT_STARTED.value] = Measure.objects.filter(plan=plan).count() - sum(counts.values())
+        if measures is None:
+            measures = Measure.objects.filter(plan=plan).count()
+        counts[SubmissionStatus.NOT_STARTED.value] = measures - sum(counts.values())
         return {None: counts}
     group_by = MEASURE_GROUP_PATHS[level]
     aggregates = {"measures": Count("pk", distinct=True)}
