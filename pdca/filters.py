@@ -36,6 +36,16 @@ class PlainSelect(forms.Select):
     cost well under a millisecond. The markup is Django's but for whitespace and attribute
     order; flat choices only, no option groups."""
 
+    # Choices kept as given: Django normalises every (value, label) pair whenever choices
+    # are set, which for hundreds of bureaus cost more than writing them out.
+    @property
+    def choices(self):
+        return self._plain_choices
+
+    @choices.setter
+    def choices(self, value):
+        self._plain_choices = value
+
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         wanted = self.format_value(value)
         options = []
