@@ -127,7 +127,8 @@ def _row_for(plan_year_id: int, key: GroupKey) -> GroupResult:
 
 
 def group_results_rebuild(plan: Plan) -> None:
-    """Recompute every GroupResult row of a plan from its measure results."""
+    """Recompute every GroupResult row of a plan from its measure results, writing only the
+    rows that differ (a reload of an unchanged plan writes nothing)."""
     with transaction.atomic():
         groups = _memberships(plan=plan, measure_ids=None)
         tallies: dict[tuple[int, GroupKey], _Tally] = defaultdict(_Tally)
@@ -137,14 +138,33 @@ def group_results_rebuild(plan: Plan) -> None:
         ).iterator(chunk_size=5000):
             for key in groups.get(measure_id, ()):
                 tallies[(plan_year_id, key)].add(tuple(values), +1)
-        GroupResult.objects.filter(plan_year__plan=plan).delete()
-        rows = []
-        for (plan_year_id, key), tally in tallies.items():
-            row = _row_for(plan_year_id, key)
-            row.rate_sum = Decimal(0)
-            tally.apply_to(row)
-            rows.append(row)
-        GroupResult.objects.bulk_create(rows, batch_size=1000)
+        existing = {
+            (row.plan_year_id, (row.level, row.group_id)): row
+            for row in GroupResult.objects.filter(plan_year__plan=plan).order_by()
+        }
+        to_create, to_update = [], []
+        for key, tally in tallies.items():
+            fresh = _row_for(*key)
+            fresh.rate_sum = Decimal(0)
+            tally.apply_to(fresh)
+            row = existing.pop(key, None)
+            if row is None:
+                to_create.append(fresh)
+            elif any(_differs(getattr(row, name), getattr(fresh, name)) for name in UPDATED_FIELDS):
+                for name in UPDATED_FIELDS:
+                    setattr(row, name, getattr(fresh, name))
+                to_update.append(row)
+        gone = [row.pk for row in existing.values()]
+        for start in range(0, len(gone), 500):
+            GroupResult.objects.filter(pk__in=gone[start : start + 500]).delete()
+        columns_update(GroupResult, to_update, UPDATED_FIELDS)
+        GroupResult.objects.bulk_create(to_create, batch_size=1000)
+
+
+def _differs(stored, fresh) -> bool:
+    if isinstance(fresh, Decimal) or isinstance(stored, Decimal):
+        return stored is None or fresh is None or Decimal(stored) != Decimal(fresh)
+    return stored != fresh
 
 
 def group_results_apply(

@@ -146,3 +146,15 @@ def test_moving_a_measure_to_another_field_in_the_admin_moves_its_results(plan):
     assert after[new_field.pk].measures == before[new_field.pk].measures + 1
     assert after.get(old_field.pk, None) is None or after[old_field.pk].measures == before[old_field.pk].measures - 1
     assert _stored(plan) == _computed(plan)
+
+
+def test_a_rebuild_of_an_unchanged_plan_writes_nothing(plan):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    before = _stored(plan)
+    with CaptureQueriesContext(connection) as queries:
+        group_results_rebuild(plan)
+    writes = [q["sql"] for q in queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
+    assert writes == []
+    assert _stored(plan) == before
