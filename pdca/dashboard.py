@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from indicators.models import GroupResult, MeasureResult
 from indicators.selectors import Rollup, plan_bands, rollup, rollups_by_year
 from measures.models import Bureau, Measure, MeasureSection, Pillar, Plan, PlanYear, ScheduleItem, SubPillar
-from pdca.models import ProgressStatus, Submission, SubmissionStatus
+from pdca.models import ProgressStatus, ScheduleProgress, SubmissionStatus
 from pdca.selectors import submission_status_counts
 
 
@@ -151,6 +151,14 @@ def measures_at_risk_count(
     return low + late_only
 
 
+def _delayed(plan_year: PlanYear) -> QuerySet[ScheduleProgress]:
+    """A delayed schedule item of the outer measure in the year. Written as "progress whose
+    item is among the measure's items" so that SQLite looks each item up by the progress
+    table's unique index; as a join it walked the whole year's progress for every measure."""
+    items = ScheduleItem.objects.filter(measure=OuterRef(OuterRef("pk"))).values("pk")
+    return ScheduleProgress.objects.filter(schedule_item__in=items, plan_year=plan_year, status=ProgressStatus.DELAYED)
+
+
 def _low_bands(plan: Plan) -> list[str]:
     """The two lowest grades (C and D in the real plan)."""
     return [band.code for band in plan_bands(plan)[-2:]]
@@ -164,29 +172,27 @@ def measures_at_risk(plan: Plan, plan_year: PlanYear, measures: QuerySet[Measure
     `measures` (e.g. from a filter) narrows the list.
     """
     low_bands = _low_bands(plan)
-    result = MeasureResult.objects.filter(measure=OuterRef("pk"), plan_year=plan_year)
-    # From the measure's schedule items to their progress (both by index), not from the
-    # year's progress rows, which a planner may scan for every measure.
-    delayed = ScheduleItem.objects.filter(
-        measure=OuterRef("pk"), progress__plan_year=plan_year, progress__status=ProgressStatus.DELAYED
-    )
-    status = Submission.objects.filter(measure=OuterRef("pk"), plan_year=plan_year).values("status")[:1]
-    # Asked per measure by unique-index lookups, so that a page in plan order (the measure
-    # index) stops after its rows instead of reading the whole year's results first.
-    weak = Exists(
-        MeasureResult.objects.filter(measure=OuterRef("pk"), plan_year=plan_year).filter(
-            Q(grade__in=low_bands) | Q(outcome=MeasureResult.Outcome.UNREPORTED)
-        )
-    )
+    delayed = _delayed(plan_year)
+    # The year's result and report joined to each measure (one row each, by unique index), so
+    # that a page in plan order (the measure index) stops after its rows instead of reading
+    # the whole year's results first.
     return (
         (measures if measures is not None else Measure.objects.filter(plan=plan))
-        .filter(weak | Exists(delayed))
+        .alias(
+            year_result=FilteredRelation("results", condition=Q(results__plan_year=plan_year)),
+            year_report=FilteredRelation("submissions", condition=Q(submissions__plan_year=plan_year)),
+        )
+        .filter(
+            Q(year_result__grade__in=low_bands)
+            | Q(year_result__outcome=MeasureResult.Outcome.UNREPORTED)
+            | Q(Exists(delayed))
+        )
         .annotate(
-            risk_rate=Subquery(result.values("rate")[:1]),
-            risk_grade=Subquery(result.values("grade")[:1]),
-            risk_outcome=Subquery(result.values("outcome")[:1]),
+            risk_rate=F("year_result__rate"),
+            risk_grade=F("year_result__grade"),
+            risk_outcome=F("year_result__outcome"),
             risk_delayed=Exists(delayed),
-            risk_status=Coalesce(Subquery(status), Value(SubmissionStatus.NOT_STARTED.value)),
+            risk_status=Coalesce(F("year_report__status"), Value(SubmissionStatus.NOT_STARTED.value)),
         )
         .prefetch_related(Prefetch("measure_sections", MeasureSection.objects.select_related("section")))
         .order_by("order")

@@ -142,6 +142,9 @@ class ScheduleProgress(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["schedule_item", "plan_year"], name="schedule_progress_one_per_year")
         ]
+        # The dashboard asks which items are delayed in a year; the year index alone would
+        # read every item's progress.
+        indexes = [models.Index(fields=["plan_year", "status"], name="schedule_progress_year_status")]
 
     def __str__(self) -> str:
         return f"{self.schedule_item} {self.plan_year}: {self.get_status_display()}"
