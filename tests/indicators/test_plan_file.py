@@ -347,3 +347,13 @@ def test_a_first_load_into_an_empty_database_costs_the_same_queries_at_ten_times
         assert plan_export(loaded) == document
         forget(loaded, document)
     assert counts[8] == counts[80]
+
+
+def test_the_streamed_text_is_the_document_dumped_whole(plan):
+    import json
+
+    from indicators.plan_file import plan_export_json
+    from indicators.synthetic import synthetic_plan_create
+
+    for each in (plan, synthetic_plan_create(measures=12, code="synthetic-text")):
+        assert plan_export_json(each) == json.dumps(plan_export(each), ensure_ascii=False, indent=2) + "\n"
