@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.utils import timezone
 
 from core.db import columns_update
 from indicators import achievement
@@ -162,6 +163,8 @@ def measure_actuals_record(
         year_rows = {"indicator_id__in": list(indicators), "plan_year": plan_year}
         targets = {t.indicator_id: t for t in Target.objects.filter(**year_rows).order_by()}
         actuals = {a.indicator_id: a for a in Actual.objects.select_for_update().filter(**year_rows).order_by()}
+        to_create: list[Actual] = []
+        to_update: list[Actual] = []
         for item in inputs:
             pk = item.indicator.pk
             current = actuals.get(pk)
@@ -184,8 +187,9 @@ def measure_actuals_record(
                 rules=rules,
             )
             if changed:
-                actual.save()
                 actuals[pk] = actual
+                (to_update if actual.pk else to_create).append(actual)
+        rows_write_with_history(Actual, to_create, to_update, ACTUAL_FIELDS, user=user, stamp="entered_at")
         rows = _ResultInputs(
             measure_ids=[measure.pk],
             years=[plan_year],
@@ -196,6 +200,48 @@ def measure_actuals_record(
         )
         changes = _measure_results_write(rows, rules)
         group_results_apply(plan=measure.plan, changes=changes)
+
+
+# What an entry changes on an actual (all but its keys).
+ACTUAL_FIELDS = [
+    "value",
+    "milestone_status",
+    "description",
+    "comment",
+    "entered_by",
+    "entered_at",
+    "version",
+    "raw_rate",
+    "capped_rate",
+    "grade",
+    "is_demo",
+]
+
+
+def rows_write_with_history(
+    model: type[models.Model],
+    to_create: list[models.Model],
+    to_update: list[models.Model],
+    fields: list[str],
+    *,
+    user: AbstractBaseUser | None,
+    stamp: str,
+) -> None:
+    """Insert and update a form's rows in one statement each, with their history rows (one
+    more statement each), as saving them one by one would have written them. `stamp` names
+    the auto_now field, which bulk writes do not set."""
+    if not (to_create or to_update):
+        return
+    now = timezone.now()
+    for obj in (*to_create, *to_update):
+        setattr(obj, stamp, now)
+    history_user = user if user is not None and user.is_authenticated else None
+    if to_create:
+        model.objects.bulk_create(to_create)
+        model.history.bulk_history_create(to_create, default_user=history_user, default_date=now)
+    if to_update:
+        columns_update(model, to_update, fields)
+        model.history.bulk_history_create(to_update, update=True, default_user=history_user, default_date=now)
 
 
 def _actual_fill(

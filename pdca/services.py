@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from indicators.models import Actual, Indicator, Target
-from indicators.services import ActualInput, measure_actuals_record
+from indicators.services import ActualInput, measure_actuals_record, rows_write_with_history
 from measures.models import Measure, PlanYear, ScheduleItem
 from pdca import rights
 from pdca.models import ScheduleProgress, Submission, SubmissionStatus, Transition
@@ -114,8 +114,19 @@ def entry_save(
                 schedule_item_id__in=[item.schedule_item.pk for item in entry.progress], plan_year=plan_year
             ).order_by()
         }
+        to_create, to_update = [], []
         for item in entry.progress:
-            _progress_save(item, plan_year, user, current.get(item.schedule_item.pk))
+            row = _progress_fill(item, plan_year, user, current.get(item.schedule_item.pk))
+            if row is not None:
+                (to_update if row.pk else to_create).append(row)
+        rows_write_with_history(
+            ScheduleProgress,
+            to_create,
+            to_update,
+            ["status", "note", "updated_by", "updated_at"],
+            user=user,
+            stamp="updated_at",
+        )
         submission.achievements_text = entry.achievements_text
         submission.self_assessment = entry.self_assessment
         submission.issues_text = entry.issues_text
@@ -135,21 +146,25 @@ def entry_save(
     return SaveResult(submission, submitted=submit and not gaps, gaps=gaps)
 
 
-def _progress_save(item: ProgressEntry, plan_year: PlanYear, user, current: ScheduleProgress | None) -> None:
+def _progress_fill(
+    item: ProgressEntry, plan_year: PlanYear, user, current: ScheduleProgress | None
+) -> ScheduleProgress | None:
+    """The progress row to write for a form's schedule row, or None when there is nothing to
+    write (unchanged, or emptied and deleted here)."""
     if not item.status:
         if current is not None:
             current.delete()
-        return
+        return None
     if current is None:
         current = ScheduleProgress(schedule_item=item.schedule_item, plan_year=plan_year)
     elif current.status == item.status and current.note == item.note:
-        return
+        return None
     current.status, current.note, current.updated_by = item.status, item.note, user
     # The foreign keys are rows this save has just read; re-validating them costs a query each.
     current.full_clean(
         exclude=["schedule_item", "plan_year", "updated_by"], validate_unique=False, validate_constraints=False
     )
-    current.save()
+    return current
 
 
 def submission_gaps(submission: Submission) -> list[str]:
