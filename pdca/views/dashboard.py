@@ -10,6 +10,7 @@ from indicators.selectors import chosen_fiscal_year, plan_bands
 from measures.selectors import plan_for_request
 from pdca import charts, dashboard, rights
 from pdca.filters import RiskFilter
+from pdca.models import Role
 from pdca.tables import BureauTable, CountedPaginator, DepartmentTable, RiskTable
 
 
@@ -22,7 +23,9 @@ def dashboard_view(request):
     head = dashboard.headline(overview, fiscal_year)
     tree, subpillar_page = dashboard.pillar_rows(overview, fiscal_year, request.GET.get("sub-page"))
     years, series = dashboard.year_over_year(overview)
-    mine = set(rights.user_sections(request.user).values_list("pk", flat=True))
+    # Only staff own sections; headquarters and viewers need not ask.
+    is_staff = rights.role_of(request.user) == Role.STAFF
+    mine = set(rights.user_sections(request.user).values_list("pk", flat=True)) if is_staff else set()
     my_measures = set(rights.measures_owned_by(request.user, plan).values_list("pk", flat=True)) if mine else set()
     # A summary: 20 rows a table, each sorted and paged in the database.
     paging = {"per_page": 20}
