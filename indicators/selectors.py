@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef
+
 from indicators import achievement
 from indicators.models import Actual, GroupResult, Indicator, MeasureResult, Target
 from indicators.services import rules_for, stored_indicator_achievement
@@ -173,10 +175,11 @@ def measure_achievement_table(measure: Measure) -> tuple[list[IndicatorRow], dic
 
 def default_fiscal_year(plan: Plan) -> int:
     """The latest plan year with any reported actual; the first plan year when nothing is reported."""
+    # One index probe per plan year, not a sort of every actual of the plan.
     latest = (
-        Actual.objects.filter(plan_year__plan=plan)
-        .order_by("-plan_year__fiscal_year")
-        .values_list("plan_year__fiscal_year", flat=True)
+        plan.years.filter(Exists(Actual.objects.filter(plan_year=OuterRef("pk"))))
+        .order_by("-fiscal_year")
+        .values_list("fiscal_year", flat=True)
         .first()
     )
     return latest or plan.first_fiscal_year
