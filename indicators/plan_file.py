@@ -561,19 +561,15 @@ class _PlanWriter:
         year_ids: dict[int, int],
     ) -> None:
         wanted, spans = {}, {}
-        for measure_id, spec in cards:
-            for order, item_spec in enumerate(spec["schedule"], start=1):
-                number = item_spec["subprogramme"]
-                subprogramme_id = None if number is None else subprogramme_ids[(measure_id, number)]
-                key = (measure_id, subprogramme_id, item_spec["name"])
-                wanted[key] = {
-                    "measure_id": measure_id,
-                    "subprogramme_id": subprogramme_id,
-                    "name": item_spec["name"],
-                    "order": order,
-                    "reading": item_spec.get("reading") or "",
-                }
-                spans[key] = {year_ids[year] for year in item_spec["fiscal_years"]}
+        for measure_id, order, item_spec, subprogramme_id, key in _card_rows(cards, "schedule", subprogramme_ids):
+            wanted[key] = {
+                "measure_id": measure_id,
+                "subprogramme_id": subprogramme_id,
+                "name": item_spec["name"],
+                "order": order,
+                "reading": item_spec.get("reading") or "",
+            }
+            spans[key] = {year_ids[year] for year in item_spec["fiscal_years"]}
         stored = ScheduleItem.objects.filter(measure__plan=plan)
         items = _diff(ScheduleItem, stored, ("measure_id", "subprogramme_id", "name"), wanted)
         items.write()
@@ -600,24 +596,20 @@ class _PlanWriter:
     ) -> tuple[_Diff, dict[tuple, dict]]:
         """The indicators, and each one's targets as the file gives them, by indicator key."""
         wanted, targets = {}, {}
-        for measure_id, spec in cards:
-            for order, ind_spec in enumerate(spec["indicators"], start=1):
-                number = ind_spec["subprogramme"]
-                subprogramme_id = None if number is None else subprogramme_ids[(measure_id, number)]
-                key = (measure_id, subprogramme_id, ind_spec["name"])
-                wanted[key] = {
-                    "measure_id": measure_id,
-                    "subprogramme_id": subprogramme_id,
-                    "name": ind_spec["name"],
-                    "order": order,
-                    "kind": ind_spec["kind"],
-                    "direction": ind_spec["direction"],
-                    "cumulative": ind_spec["cumulative"],
-                    "unit": ind_spec["unit"],
-                    "baseline": _decimal_or_none(ind_spec["baseline"]),
-                    "notes": ind_spec["notes"],
-                }
-                targets[key] = ind_spec["targets"]
+        for measure_id, order, ind_spec, subprogramme_id, key in _card_rows(cards, "indicators", subprogramme_ids):
+            wanted[key] = {
+                "measure_id": measure_id,
+                "subprogramme_id": subprogramme_id,
+                "name": ind_spec["name"],
+                "order": order,
+                "kind": ind_spec["kind"],
+                "direction": ind_spec["direction"],
+                "cumulative": ind_spec["cumulative"],
+                "unit": ind_spec["unit"],
+                "baseline": _decimal_or_none(ind_spec["baseline"]),
+                "notes": ind_spec["notes"],
+            }
+            targets[key] = ind_spec["targets"]
         stored = Indicator.objects.filter(measure__plan=plan)
         # An indicator the file drops goes with its targets, or is refused where actuals exist.
         indicators = _diff(Indicator, stored, ("measure_id", "subprogramme_id", "name"), wanted)
@@ -811,6 +803,18 @@ def _rows_delete(model: type[models.Model], pks: list[int]) -> None:
     ProtectedError, which plan_load reports) apply as they would to one row."""
     for start in range(0, len(pks), _DELETE_BATCH_SIZE):
         model._base_manager.filter(pk__in=pks[start : start + _DELETE_BATCH_SIZE]).delete()
+
+
+def _card_rows(
+    cards: list[tuple[int, dict]], name: str, subprogramme_ids: dict[tuple[int, int], int]
+) -> Iterator[tuple[int, int, dict, int | None, tuple]]:
+    """A card's schedule rows or indicators in file order: (measure id, order, spec, its
+    sub-programme's id, natural key (measure, sub-programme, name))."""
+    for measure_id, spec in cards:
+        for order, row in enumerate(spec[name], start=1):
+            number = row["subprogramme"]
+            subprogramme_id = None if number is None else subprogramme_ids[(measure_id, number)]
+            yield measure_id, order, row, subprogramme_id, (measure_id, subprogramme_id, row["name"])
 
 
 def _decimal_or_none(raw: Any) -> Decimal | None:
