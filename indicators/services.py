@@ -285,14 +285,6 @@ def _actual_fill(
     return True
 
 
-def actual_delete(*, actual: Actual) -> None:
-    """Remove an actual (e.g. one entered for the wrong year) and refresh its measure's result."""
-    with transaction.atomic():
-        measure, plan_year = actual.indicator.measure, actual.plan_year
-        actual.delete()
-        measure_results_refresh(measures=[measure], plan_years=[plan_year])
-
-
 def target_update(*, target: Target, text: str, value: Decimal | None) -> Target:
     """Change a printed target (HQ only); recompute what depends on it."""
     with transaction.atomic():
