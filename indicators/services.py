@@ -13,10 +13,9 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.utils import timezone
+from django.db import transaction
 
-from core.db import columns_update
+from core.db import columns_update, rows_write_with_history
 from indicators import achievement
 from indicators.group_results import group_results_apply, group_results_rebuild
 from indicators.models import Actual, Indicator, MeasureResult, MilestoneStatus, Target
@@ -216,32 +215,6 @@ ACTUAL_FIELDS = [
     "grade",
     "is_demo",
 ]
-
-
-def rows_write_with_history(
-    model: type[models.Model],
-    to_create: list[models.Model],
-    to_update: list[models.Model],
-    fields: list[str],
-    *,
-    user: AbstractBaseUser | None,
-    stamp: str,
-) -> None:
-    """Insert and update a form's rows in one statement each, with their history rows (one
-    more statement each), as saving them one by one would have written them. `stamp` names
-    the auto_now field, which bulk writes do not set."""
-    if not (to_create or to_update):
-        return
-    now = timezone.now()
-    for obj in (*to_create, *to_update):
-        setattr(obj, stamp, now)
-    history_user = user if user is not None and user.is_authenticated else None
-    if to_create:
-        model.objects.bulk_create(to_create)
-        model.history.bulk_history_create(to_create, default_user=history_user, default_date=now)
-    if to_update:
-        columns_update(model, to_update, fields)
-        model.history.bulk_history_create(to_update, update=True, default_user=history_user, default_date=now)
 
 
 def _actual_fill(

@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.db import rows_write_with_history
 from indicators.models import Actual, Indicator, Target
-from indicators.services import ActualInput, measure_actuals_record, rows_write_with_history
+from indicators.services import ActualInput, measure_actuals_record
 from measures.models import Measure, PlanYear, ScheduleItem
 from pdca import rights
 from pdca.models import ScheduleProgress, Submission, SubmissionStatus, Transition
