@@ -137,7 +137,7 @@ def measures_at_risk_count(
     through; filtered by both a pillar and a bureau, no stored row answers, so it is counted
     by query."""
     weak = MeasureResult.objects.filter(measure=OuterRef("pk"), plan_year=plan_year).filter(
-        Q(grade__in=_low_bands(plan)) | Q(outcome=MeasureResult.Outcome.UNREPORTED)
+        Q(grade__in=low_bands(plan)) | Q(outcome=MeasureResult.Outcome.UNREPORTED)
     )
     late = ScheduleItem.objects.filter(progress__plan_year=plan_year, progress__status=ProgressStatus.DELAYED)
     if pillar is not None and bureau is not None:
@@ -146,7 +146,7 @@ def measures_at_risk_count(
     group = rollup(plan=plan, fiscal_year=plan_year.fiscal_year, level=level, ids=[pk] if pk else None).get(
         pk, Rollup()
     )
-    low = sum(group.grade_counts.get(code, 0) for code in _low_bands(plan)) + group.unreported
+    low = sum(group.grade_counts.get(code, 0) for code in low_bands(plan)) + group.unreported
     late_only = measures.filter(pk__in=late.values("measure_id")).exclude(Exists(weak)).count()
     return low + late_only
 
@@ -159,7 +159,7 @@ def _delayed(plan_year: PlanYear) -> QuerySet[ScheduleProgress]:
     return ScheduleProgress.objects.filter(schedule_item__in=items, plan_year=plan_year, status=ProgressStatus.DELAYED)
 
 
-def _low_bands(plan: Plan) -> list[str]:
+def low_bands(plan: Plan) -> list[str]:
     """The two lowest grades (C and D in the real plan)."""
     return [band.code for band in plan_bands(plan)[-2:]]
 
@@ -171,7 +171,6 @@ def measures_at_risk(plan: Plan, plan_year: PlanYear, measures: QuerySet[Measure
     A queryset, so that the dashboard pages through it: its cost does not grow with the plan.
     `measures` (e.g. from a filter) narrows the list.
     """
-    low_bands = _low_bands(plan)
     delayed = _delayed(plan_year)
     # The year's result and report joined to each measure (one row each, by unique index), so
     # that a page in plan order (the measure index) stops after its rows instead of reading
@@ -183,7 +182,7 @@ def measures_at_risk(plan: Plan, plan_year: PlanYear, measures: QuerySet[Measure
             year_report=FilteredRelation("submissions", condition=Q(submissions__plan_year=plan_year)),
         )
         .filter(
-            Q(year_result__grade__in=low_bands)
+            Q(year_result__grade__in=low_bands(plan))
             | Q(year_result__outcome=MeasureResult.Outcome.UNREPORTED)
             | Q(Exists(delayed))
         )

@@ -40,7 +40,7 @@ def dashboard_view(request):
         dashboard.measures_at_risk(plan, plan_year, risk_filter.qs),
         prefix="risk-",
         fiscal_year=fiscal_year,
-        low_bands=[b.code for b in bands[-2:]],
+        low_bands=dashboard.low_bands(plan),
         my_measures=my_measures,
     )
     RequestConfig(
