@@ -21,23 +21,24 @@ class PageLink:
 @register.simple_tag(takes_context=True)
 def page_links(context, page: Page, param: str) -> list[PageLink]:
     """Links to the pages near `page` (the query string kept, `param` set to each page)."""
-    params = context["request"].GET.copy()
-
-    def url(number: int) -> str:
-        params[param] = number
-        return "?" + params.urlencode()
-
     links = []
     for number in page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1):
         if number == page.paginator.ELLIPSIS:
             links.append(PageLink(str(number), None))
         else:
-            links.append(PageLink(str(number), None if number == page.number else url(number), number == page.number))
+            links.append(
+                PageLink(
+                    str(number),
+                    None if number == page.number else page_url(context, param, number),
+                    number == page.number,
+                )
+            )
     return links
 
 
 @register.simple_tag(takes_context=True)
 def page_url(context, param: str, number: int) -> str:
+    """This page's address with `param` set to `number`, the rest of the query kept."""
     params = context["request"].GET.copy()
     params[param] = number
     return "?" + params.urlencode()
