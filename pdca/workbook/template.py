@@ -295,7 +295,12 @@ def _indicator_sheet(workbook: Workbook, plan_year: PlanYear, states: list[Measu
             _put(ws, row, column("description"), description, editable=editable)
             _put(ws, row, column("state"), _state_label(state))
             row += 1
-    for validation in (statuses, numbers):
+    _validations_add(ws, statuses, numbers)
+
+
+def _validations_add(ws, *validations: DataValidation) -> None:
+    """Attach the validations that cover at least one cell: a sheet with no editable row gets none."""
+    for validation in validations:
         if validation.sqref:
             ws.add_data_validation(validation)
 
@@ -326,9 +331,7 @@ def _progress_sheet(workbook: Workbook, plan_year: PlanYear, states: list[Measur
                 statuses.add(ws.cell(row=row, column=column("status")))
                 notes.add(ws.cell(row=row, column=column("note")))
             row += 1
-    for validation in (statuses, notes):
-        if validation.sqref:
-            ws.add_data_validation(validation)
+    _validations_add(ws, statuses, notes)
 
 
 def _texts_sheet(workbook: Workbook, plan_year: PlanYear, states: list[MeasureState]) -> None:
@@ -351,8 +354,7 @@ def _texts_sheet(workbook: Workbook, plan_year: PlanYear, states: list[MeasureSt
         _put(ws, row, column("next_steps_text"), submission.next_steps_text, editable=editable)
         if editable:
             assessments.add(ws.cell(row=row, column=column("self_assessment")))
-    if assessments.sqref:
-        ws.add_data_validation(assessments)
+    _validations_add(ws, assessments)
 
 
 def _meta_sheet(workbook: Workbook, user, plan_year: PlanYear) -> None:
