@@ -65,34 +65,24 @@ class FastTable(tables.Table):
 
 
 class MeasureTable(FastTable):
-    """The measure list, sorted and paged by the database through django-tables2. The body is
-    rendered by the template from `page_rows` rather than cell by cell through django-tables2,
-    which costs about 50 µs a cell, several times the whole body's template."""
+    """The measure list, sorted and paged by the database."""
 
-    code = tables.Column(verbose_name=_("施策No"), order_by=("order",), attrs={"th": {"scope": "col"}})
+    code = tables.Column(verbose_name=_("施策No"), order_by=("order",))
     # Every sort ends on the plan order, so that a page boundary is the same on every request.
-    name = tables.Column(verbose_name=_("施策名"), order_by=("name", "order"), attrs={"th": {"scope": "col"}})
+    name = tables.Column(verbose_name=_("施策名"), order_by=("name", "order"))
     field = tables.Column(
         verbose_name=_("分野"),
         accessor="field__name",
         order_by=("field__code", "order"),
-        attrs={"th": {"scope": "col"}},
     )
-    primary_bureau = tables.Column(
-        verbose_name=_("所管局"), order_by=("owner__section__bureau__name", "order"), attrs={"th": {"scope": "col"}}
-    )
-    primary_section = tables.Column(
-        verbose_name=_("所属"), order_by=("owner__section__name", "order"), attrs={"th": {"scope": "col"}}
-    )
-    target_fiscal_year = tables.Column(
-        verbose_name=_("達成年度"), order_by=("target_fiscal_year", "order"), attrs={"th": {"scope": "col"}}
-    )
-    result = tables.Column(verbose_name=_("評価"), empty_values=(), orderable=False, attrs={"th": {"scope": "col"}})
+    primary_bureau = tables.Column(verbose_name=_("所管局"), order_by=("owner__section__bureau__name", "order"))
+    primary_section = tables.Column(verbose_name=_("所属"), order_by=("owner__section__name", "order"))
+    target_fiscal_year = tables.Column(verbose_name=_("達成年度"), order_by=("target_fiscal_year", "order"))
+    result = tables.Column(verbose_name=_("評価"), empty_values=(), orderable=False)
 
     class Meta:
         model = Measure
         fields = ["code", "name", "field", "primary_bureau", "primary_section", "target_fiscal_year"]
-        attrs = {"class": "data-table"}
         per_page = 100
         template_name = "pdca/tables/measure_table.html"
 
@@ -142,26 +132,15 @@ class MeasureTable(FastTable):
 
 class GroupResultTable(FastTable):
     """A level's stored roll-ups (GroupResult rows): sorted and paged by the database, so a
-    plan with thousands of sections pays for one page. The template renders the body from
-    the rows themselves rather than cell by cell through django-tables2, which costs about
-    50 µs a cell."""
+    plan with thousands of sections pays for one page."""
 
-    measures = tables.Column(verbose_name=_("施策数"), attrs={"th": {"scope": "col"}})
-    mean_rate = tables.Column(verbose_name=_("平均達成率"), attrs={"th": {"scope": "col"}})
-    grade = tables.Column(
-        verbose_name=_("評価"), order_by=("mean_rate",), empty_values=(), attrs={"th": {"scope": "col"}}
-    )
-    grades = tables.Column(
-        verbose_name=_("評価の内訳"), orderable=False, empty_values=(), attrs={"th": {"scope": "col"}}
-    )
-    unreported = tables.Column(verbose_name=_("未報告"), attrs={"th": {"scope": "col"}})
-    no_target = tables.Column(verbose_name=_("対象外"), attrs={"th": {"scope": "col"}})
-    judgement = tables.Column(
-        verbose_name=_("進捗判定"), orderable=False, empty_values=(), attrs={"th": {"scope": "col"}}
-    )
-
-    class Meta:
-        attrs = {"class": "data-table"}
+    measures = tables.Column(verbose_name=_("施策数"))
+    mean_rate = tables.Column(verbose_name=_("平均達成率"))
+    grade = tables.Column(verbose_name=_("評価"), order_by=("mean_rate",), empty_values=())
+    grades = tables.Column(verbose_name=_("評価の内訳"), orderable=False, empty_values=())
+    unreported = tables.Column(verbose_name=_("未報告"))
+    no_target = tables.Column(verbose_name=_("対象外"))
+    judgement = tables.Column(verbose_name=_("進捗判定"), orderable=False, empty_values=())
 
     def __init__(self, *args, plan, **kwargs):
         self.plan = plan
@@ -183,9 +162,9 @@ class GroupResultTable(FastTable):
 class BureauTable(GroupResultTable):
     """Bureaus: what their sections own, counted once per bureau, and how it stands."""
 
-    bureau = tables.Column(verbose_name=_("局"), accessor="bureau__name", attrs={"th": {"scope": "col"}})
+    bureau = tables.Column(verbose_name=_("局"), accessor="bureau__name")
 
-    class Meta(GroupResultTable.Meta):
+    class Meta:
         template_name = "pdca/tables/bureau_table.html"
         sequence = ("bureau", "measures", "mean_rate", "grade", "grades", "unreported", "no_target", "judgement")
         order_by = ("bureau",)
@@ -198,11 +177,10 @@ class DepartmentTable(GroupResultTable):
         verbose_name=_("局"),
         accessor="section__bureau__name",
         order_by=("section__bureau__name", "section__name"),
-        attrs={"th": {"scope": "col"}},
     )
-    section = tables.Column(verbose_name=_("所属"), accessor="section__name", attrs={"th": {"scope": "col"}})
+    section = tables.Column(verbose_name=_("所属"), accessor="section__name")
 
-    class Meta(GroupResultTable.Meta):
+    class Meta:
         template_name = "pdca/tables/department_table.html"
         sequence = (
             "bureau",
@@ -226,15 +204,14 @@ class RiskTable(FastTable):
     """The dashboard's measures at risk, paged and sortable by links; the body is rendered
     from the page's rows by the template (see GroupResultTable)."""
 
-    code = tables.Column(verbose_name=_("施策No"), order_by=("order",), attrs={"th": {"scope": "col"}})
-    name = tables.Column(verbose_name=_("施策名"), attrs={"th": {"scope": "col"}})
-    sections = tables.Column(verbose_name=_("所管"), empty_values=(), orderable=False, attrs={"th": {"scope": "col"}})
-    risk_rate = tables.Column(verbose_name=_("達成率"), attrs={"th": {"scope": "col"}})
-    reasons = tables.Column(verbose_name=_("理由"), empty_values=(), orderable=False, attrs={"th": {"scope": "col"}})
-    risk_status = tables.Column(verbose_name=_("報告の状態"), attrs={"th": {"scope": "col"}})
+    code = tables.Column(verbose_name=_("施策No"), order_by=("order",))
+    name = tables.Column(verbose_name=_("施策名"))
+    sections = tables.Column(verbose_name=_("所管"), empty_values=(), orderable=False)
+    risk_rate = tables.Column(verbose_name=_("達成率"))
+    reasons = tables.Column(verbose_name=_("理由"), empty_values=(), orderable=False)
+    risk_status = tables.Column(verbose_name=_("報告の状態"))
 
     class Meta:
-        attrs = {"class": "data-table"}
         template_name = "pdca/tables/risk_table.html"
 
     def __init__(self, *args, fiscal_year: int, low_bands: list[str], my_measures: set[int], **kwargs):
