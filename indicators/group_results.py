@@ -119,7 +119,7 @@ def _memberships(*, plan: Plan, measure_ids: list[int] | None) -> dict[int, list
 
 def _row_for(plan_year_id: int, key: GroupKey) -> GroupResult:
     level, group_id = key
-    row = GroupResult(plan_year_id=plan_year_id, level=level, grade_counts={})
+    row = GroupResult(plan_year_id=plan_year_id, level=level, rate_sum=Decimal(0), grade_counts={})
     name = GroupResult.GROUP_FIELDS[level]
     if name:
         setattr(row, f"{name}_id", group_id)
@@ -145,7 +145,6 @@ def group_results_rebuild(plan: Plan) -> None:
         to_create, to_update = [], []
         for key, tally in tallies.items():
             fresh = _row_for(*key)
-            fresh.rate_sum = Decimal(0)
             tally.apply_to(fresh)
             row = existing.pop(key, None)
             if row is None:
