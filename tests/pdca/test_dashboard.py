@@ -81,6 +81,28 @@ def test_staff_see_the_dashboard_with_their_measures_highlighted(client_for, som
     assert ">II-①-イ-01<" in page and ">II-①-イ-01<" not in highlighted  # 情報システム課, also at risk
 
 
+def test_plan_text_is_escaped_in_every_table(client_for, some_results):
+    """Rows are written in Python (pdca.tables), not by the autoescaping template."""
+    measure = Measure.objects.get(code="II-④-ア-01")
+    section = measure.measure_sections.first().section
+    Measure.objects.filter(pk=measure.pk).update(name="<em>施策</em> & 名")
+    section.name = "<em>所属</em>"
+    section.save()
+    section.bureau.name = "<em>局</em>"
+    section.bureau.save()
+    client = client_for("viewer")
+    pillar = measure.field.subpillar.pillar_id
+    pages = [
+        client.get(reverse("dashboard") + f"?year=2020&pillar={pillar}").content.decode(),
+        client.get(reverse("measure_list") + "?year=2020&q=II-④-ア-01").content.decode(),
+    ]
+    for page in pages:
+        assert "<em>" not in page
+    assert "&lt;em&gt;施策&lt;/em&gt; &amp; 名" in pages[0] and "&lt;em&gt;施策&lt;/em&gt; &amp; 名" in pages[1]
+    assert "&lt;em&gt;所属&lt;/em&gt;" in pages[0] and "&lt;em&gt;局&lt;/em&gt;" in pages[0]
+    assert "&lt;em&gt;所属&lt;/em&gt;" in pages[1] and "&lt;em&gt;局&lt;/em&gt;" in pages[1]
+
+
 @pytest.mark.parametrize("persona", ["staff", "other_staff", "hq", "viewer"])
 def test_every_persona_may_read_the_dashboard(client_for, persona):
     assert client_for(persona).get(reverse("dashboard")).status_code == 200
