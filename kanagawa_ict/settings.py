@@ -118,6 +118,9 @@ STORAGES = {
     },
 }
 
+# Django's model backend, with the user's profile (role) read in the same query.
+AUTHENTICATION_BACKENDS = ["pdca.auth.ProfileBackend"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
