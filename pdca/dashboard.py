@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from indicators.models import GroupResult, MeasureResult
@@ -122,8 +122,21 @@ def group_results(plan: Plan, fiscal_year: int, level: str) -> QuerySet[GroupRes
     ).select_related(*related)
 
 
+def group_counts(plan_year: PlanYear, levels: list[str]) -> dict[str, int]:
+    """How many groups (bureaus, sections) of each level have a stored roll-up in the year: the
+    row counts of their tables, in one query rather than one COUNT(*) a table."""
+    rows = (
+        GroupResult.objects.filter(plan_year=plan_year, level__in=levels)
+        .order_by()
+        .values_list("level")
+        .annotate(n=Count("pk"))
+    )
+    found = dict(rows)
+    return {level: found.get(level, 0) for level in levels}
+
+
 def measures_at_risk_count(
-    plan: Plan,
+    view: Overview,
     plan_year: PlanYear,
     measures: QuerySet[Measure],
     *,
@@ -131,21 +144,26 @@ def measures_at_risk_count(
     bureau: Bureau | None = None,
 ) -> int:
     """How many measures `measures_at_risk` lists, without counting the plan's measures one by
-    one: the stored roll-up of the plan, the pillar or the bureau filtered on already holds
-    its low grades and unreported measures, and only the (few) measures delayed but otherwise
-    not at risk are counted by query. `measures` is the filtered queryset the list pages
-    through; filtered by both a pillar and a bureau, no stored row answers, so it is counted
-    by query."""
+    one: the stored roll-up of the plan, the pillar (both in `view`, already read) or the
+    bureau filtered on holds its low grades and unreported measures, and only the (few)
+    measures delayed but otherwise not at risk are counted by query. `measures` is the
+    filtered queryset the list pages through; filtered by both a pillar and a bureau, no
+    stored row answers, so it is counted by query."""
+    plan = view.plan
     weak = MeasureResult.objects.filter(measure=OuterRef("pk"), plan_year=plan_year).filter(
         Q(grade__in=low_bands(plan)) | Q(outcome=MeasureResult.Outcome.UNREPORTED)
     )
     late = ScheduleItem.objects.filter(progress__plan_year=plan_year, progress__status=ProgressStatus.DELAYED)
     if pillar is not None and bureau is not None:
         return measures.filter(Q(Exists(weak)) | Q(pk__in=late.values("measure_id"))).count()
-    level, pk = ("pillar", pillar.pk) if pillar else ("bureau", bureau.pk) if bureau else ("plan", None)
-    group = rollup(plan=plan, fiscal_year=plan_year.fiscal_year, level=level, ids=[pk] if pk else None).get(
-        pk, Rollup()
-    )
+    if bureau is not None:
+        group = rollup(plan=plan, fiscal_year=plan_year.fiscal_year, level="bureau", ids=[bureau.pk]).get(
+            bureau.pk, Rollup()
+        )
+    elif pillar is not None:
+        group = view.rollup(plan_year.fiscal_year, "pillar", pillar.pk)
+    else:
+        group = view.rollup(plan_year.fiscal_year, "plan")
     low = sum(group.grade_counts.get(code, 0) for code in low_bands(plan)) + group.unreported
     late_only = measures.filter(pk__in=late.values("measure_id")).exclude(Exists(weak)).count()
     return low + late_only

@@ -97,9 +97,11 @@ class MeasureFilter(django_filters.FilterSet):
         model = Measure
         fields = ["pillar", "subpillar", "field", "bureau", "target_fiscal_year", "q"]
 
-    def __init__(self, *args, plan: Plan, **kwargs):
+    def __init__(self, *args, plan: Plan, pillars: list[Pillar] | None = None, **kwargs):
+        """`pillars`: the plan's pillars in order, when the page has read them already."""
         super().__init__(*args, **kwargs)
         self.plan = plan
+        self.pillars = pillars
         # What a value is validated against: one row looked up by primary key, whatever the
         # plan's size (for a bureau, a probe of its own sections' measures).
         self.filters["pillar"].queryset = plan.pillars.all()
@@ -133,8 +135,9 @@ class MeasureFilter(django_filters.FilterSet):
             pillar.pk if pillar else subpillar.pillar_id if subpillar else field.subpillar.pillar_id if field else None
         )
         if "pillar" in form.fields:
-            pillars = self.plan.pillars.order_by("order").values_list("pk", "code", "name")
-            _offer(form, "pillar", ((pk, f"{code} {name}") for pk, code, name in pillars), pillar)
+            if self.pillars is None:
+                self.pillars = list(self.plan.pillars.order_by("order"))
+            _offer(form, "pillar", ((p.pk, f"{p.code} {p.name}") for p in self.pillars), pillar)
         if "subpillar" in form.fields:
             subpillars = SubPillar.objects.order_by().values_list("pk", "code", "name", "pillar__order", "order")
             if pillar_id:

@@ -28,14 +28,15 @@ def dashboard_view(request):
     mine = set(rights.user_sections(request.user).values_list("pk", flat=True)) if is_staff else set()
     my_measures = set(rights.measures_owned_by(request.user, plan).values_list("pk", flat=True)) if mine else set()
     # A summary: 20 rows a table, each sorted and paged in the database.
-    paging = {"per_page": 20}
+    paging = {"per_page": 20, "paginator_class": CountedPaginator}
+    counts = dashboard.group_counts(plan_year, ["bureau", "section"])
     bureaus = BureauTable(dashboard.group_results(plan, fiscal_year, "bureau"), prefix="bureau-", plan=plan)
-    RequestConfig(request, paginate=paging).configure(bureaus)
+    RequestConfig(request, paginate={**paging, "count": lambda: counts["bureau"]}).configure(bureaus)
     departments = DepartmentTable(
         dashboard.group_results(plan, fiscal_year, "section"), prefix="dept-", plan=plan, mine=mine
     )
-    RequestConfig(request, paginate=paging).configure(departments)
-    risk_filter = RiskFilter(request.GET, queryset=plan.measures.all(), plan=plan)
+    RequestConfig(request, paginate={**paging, "count": lambda: counts["section"]}).configure(departments)
+    risk_filter = RiskFilter(request.GET, queryset=plan.measures.all(), plan=plan, pillars=overview.pillars)
     risks = RiskTable(
         dashboard.measures_at_risk(plan, plan_year, risk_filter.qs),
         prefix="risk-",
@@ -47,9 +48,8 @@ def dashboard_view(request):
         request,
         paginate={
             **paging,
-            "paginator_class": CountedPaginator,
             "count": lambda: dashboard.measures_at_risk_count(
-                plan,
+                overview,
                 plan_year,
                 risk_filter.qs,
                 pillar=risk_filter.form.cleaned_data.get("pillar"),

@@ -200,8 +200,33 @@ def test_the_at_risk_count_from_stored_roll_ups_equals_the_list_under_every_filt
             measures = measures.filter(measure_sections__section__bureau=chosen_bureau).distinct()
         listed = dashboard.measures_at_risk(plan, plan_year, measures).count()
         counted = dashboard.measures_at_risk_count(
-            plan, plan_year, measures, pillar=chosen_pillar, bureau=chosen_bureau
+            dashboard.overview(plan), plan_year, measures, pillar=chosen_pillar, bureau=chosen_bureau
         )
         assert counted == listed, (chosen_pillar, chosen_bureau)
     everything = dashboard.measures_at_risk(plan, plan_year)
     assert {m.code for m in everything if m.risk_delayed} == {"I-①-イ-02", "I-①-ア-03"}
+
+
+def test_bureau_and_section_tables_page_through_every_group(client_for, plan):
+    """Their row counts come from one grouped query (dashboard.group_counts); the pager must
+    still reach the last group, and the last page hold the rest."""
+    from indicators.models import GroupResult
+
+    large = synthetic_plan_create(measures=330, code="synthetic-paged")
+    stored = GroupResult.objects.filter(plan_year__plan=large, plan_year__fiscal_year=2021)
+    client = client_for("viewer")
+    for level, prefix, name_of in (
+        ("bureau", "bureau-", lambda row: row.bureau.name),
+        ("section", "dept-", lambda row: row.section.name),
+    ):
+        rows = list(stored.filter(level=level).select_related("bureau", "section"))
+        assert len(rows) > 20, level
+        last = (len(rows) + 19) // 20
+        url = reverse("dashboard") + f"?plan={large.code}&year=2021"
+        first_page = client.get(url).content.decode()
+        assert f"{prefix}page={last}" in first_page and f"{prefix}page={last + 1}" not in first_page
+        page = client.get(url + f"&{prefix}page={last}").content.decode()
+        heading = {"bureau": "局別", "section": "所属別"}[level]
+        table = page[page.index(f"<h3>{heading}</h3>") :]
+        table = table[: table.index("</table>")]
+        assert table.count("<tr") - 1 == len(rows) - 20 * (last - 1), level  # less the header row
