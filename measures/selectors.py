@@ -77,3 +77,13 @@ def measure_for_page(plan: Plan, code: str) -> Measure:
 
 def fields_with_counts(plan: Plan) -> QuerySet[Field]:
     return Field.objects.filter(subpillar__pillar__plan=plan).annotate(measure_count=Count("measures"))
+
+
+def section_names(*, measure_ids: list[int]) -> dict[int, list[str]]:
+    """The names of each measure's sections, in the card's order (one query). Cheaper than
+    prefetch_related, which builds a filtered queryset for every measure (≈0.1 ms each)."""
+    names: dict[int, list[str]] = {pk: [] for pk in measure_ids}
+    rows = MeasureSection.objects.filter(measure_id__in=measure_ids).order_by("measure_id", "order")
+    for measure_id, name in rows.values_list("measure_id", "section__name"):
+        names[measure_id].append(name)
+    return names

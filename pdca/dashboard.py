@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from indicators.models import GroupResult, MeasureResult
 from indicators.selectors import Rollup, plan_bands, rollup, rollups_by_year
-from measures.models import Bureau, Measure, MeasureSection, Pillar, Plan, PlanYear, ScheduleItem, SubPillar
+from measures.models import Bureau, Measure, Pillar, Plan, PlanYear, ScheduleItem, SubPillar
 from pdca.models import ProgressStatus, ScheduleProgress, SubmissionStatus
 from pdca.selectors import submission_status_counts
 
@@ -211,6 +211,7 @@ def measures_at_risk(plan: Plan, plan_year: PlanYear, measures: QuerySet[Measure
             risk_delayed=Exists(delayed),
             risk_status=Coalesce(F("year_report__status"), Value(SubmissionStatus.NOT_STARTED.value)),
         )
-        .prefetch_related(Prefetch("measure_sections", MeasureSection.objects.select_related("section")))
+        # The columns the list shows: a measure's summary, goal and notes are long texts.
+        .only("plan", "code", "name", "order")
         .order_by("order")
     )

@@ -22,6 +22,7 @@ from indicators.achievement import Band
 from indicators.models import GroupResult, MeasureResult
 from indicators.selectors import Rollup, plan_bands, rollup_of
 from measures.models import Measure
+from measures.selectors import section_names
 from pdca.models import SubmissionStatus
 
 
@@ -295,7 +296,12 @@ class RiskTable(FastTable):
         super().__init__(*args, **kwargs)
 
     def page_rows(self) -> list[Measure]:
-        return [row.record for row in self.page.object_list]
+        """The page's measures, each with `section_names` (see measures.selectors.section_names)."""
+        records = [row.record for row in self.page.object_list]
+        names = section_names(measure_ids=[record.pk for record in records])
+        for record in records:
+            record.section_names = names[record.pk]
+        return records
 
     def row_html(self, record: Measure) -> str:
         url = f"{reverse('measure_detail', kwargs={'code': record.code})}?year={self.fiscal_year}"
@@ -303,7 +309,7 @@ class RiskTable(FastTable):
             opening, mark = '<tr class="highlight">', f'<span class="mine">{escape(str(MINE))}</span>'
         else:
             opening, mark = "<tr>", ""
-        sections = "、".join(ms.section.name for ms in record.measure_sections.all())
+        sections = "、".join(record.section_names)
         reasons = "、".join(str(reason) for reason in self.reasons_of(record))
         status = SubmissionStatus(record.risk_status).label
         return (
