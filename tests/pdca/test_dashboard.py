@@ -61,7 +61,6 @@ def test_a_measures_rate_on_the_dashboard_equals_its_measure_page(client_for, so
     assert rate == "75.0%"
     risk_row = re.search(r">II-④-ア-01</a>.*?</tr>", dashboard, re.S).group(0)
     assert rate in risk_row
-
     assert rate in detail
 
 
