@@ -32,7 +32,7 @@ from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, Q
 from django.test import Client
-from django.test.utils import override_settings, setup_test_environment, teardown_test_environment
+from django.test.utils import override_settings
 from django.urls import NoReverseMatch, reverse
 from openpyxl import Workbook, load_workbook
 
@@ -158,13 +158,11 @@ def throwaway_database(alias: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
             test_settings["NAME"] = str(Path(folder) / "benchmark.sqlite3")
         else:
             test_settings["NAME"] = f"test_{connection.settings_dict['NAME']}_benchmark_{os.getpid()}"
-        setup_test_environment()
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=False)
         try:
             yield
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
-            teardown_test_environment()
             test_settings["NAME"] = previous_test_name
 
 
@@ -210,7 +208,14 @@ def benchmark_run(*, sizes: list[int], options: Options) -> Report:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    with throwaway_database(), override_settings(STORAGES=storages), warnings.catch_warnings():
+    # Not Django's test environment: it instruments every template render (a signal and a
+    # copy of the context per template, for assertions the benchmark does not make), which
+    # production does not pay. The test client only needs its host allowed, and queries
+    # are not logged, as with DEBUG off in production.
+    environment = override_settings(
+        STORAGES=storages, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], DEBUG=False
+    )
+    with throwaway_database(), environment, warnings.catch_warnings():
         # WhiteNoise warns that STATIC_ROOT does not exist: nothing is collected in a throwaway run.
         warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
         database = database_info()
