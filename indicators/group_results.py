@@ -22,7 +22,7 @@ from django.db.models import Q
 from core.db import columns_update
 from indicators.achievement import RATE_PLACES
 from indicators.models import GroupResult, MeasureResult
-from measures.models import Measure, MeasureSection, Plan
+from measures.models import Bureau, Measure, MeasureSection, Plan, Section
 
 Level = GroupResult.Level
 # A group: its level and the primary key of its pillar, sub-pillar, ... (None for the plan).
@@ -31,6 +31,8 @@ GroupKey = tuple[str, int | None]
 ResultValues = tuple[str, Decimal | None, str]
 
 UPDATED_FIELDS = ["measures", "graded", "rate_sum", "mean_rate", "unreported", "no_target", "grade_counts"]
+# The names a row is sorted by: set when a row is created, and made current by a rebuild.
+NAME_FIELDS = ["sort_bureau", "sort_section"]
 
 
 @dataclass
@@ -117,12 +119,35 @@ def _memberships(*, plan: Plan, measure_ids: list[int] | None) -> dict[int, list
     return groups
 
 
-def _row_for(plan_year_id: int, key: GroupKey) -> GroupResult:
+def _sort_names(keys: Iterable[GroupKey]) -> dict[GroupKey, tuple[str, str]]:
+    """(bureau name, section name) of each bureau and section among `keys` (two queries, in
+    chunks that stay under SQLite's limit on query parameters)."""
+    ids: dict[str, list[int]] = defaultdict(list)
+    for level, group_id in set(keys):
+        if level in (Level.BUREAU, Level.SECTION):
+            ids[level].append(group_id)
+    names: dict[GroupKey, tuple[str, str]] = {}
+    for chunk in _chunks(sorted(ids[Level.BUREAU])):
+        for pk, name in Bureau.objects.filter(pk__in=chunk).values_list("pk", "name"):
+            names[(Level.BUREAU, pk)] = (name, "")
+    for chunk in _chunks(sorted(ids[Level.SECTION])):
+        for pk, name, bureau in Section.objects.filter(pk__in=chunk).values_list("pk", "name", "bureau__name"):
+            names[(Level.SECTION, pk)] = (bureau, name)
+    return names
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _row_for(plan_year_id: int, key: GroupKey, names: dict[GroupKey, tuple[str, str]]) -> GroupResult:
     level, group_id = key
     row = GroupResult(plan_year_id=plan_year_id, level=level, rate_sum=Decimal(0), grade_counts={})
     name = GroupResult.GROUP_FIELDS[level]
     if name:
         setattr(row, f"{name}_id", group_id)
+    row.sort_bureau, row.sort_section = names.get(key, ("", ""))
     return row
 
 
@@ -142,21 +167,23 @@ def group_results_rebuild(plan: Plan) -> None:
             (row.plan_year_id, (row.level, row.group_id)): row
             for row in GroupResult.objects.filter(plan_year__plan=plan).order_by()
         }
+        names = _sort_names(key for _plan_year_id, key in tallies)
+        written = UPDATED_FIELDS + NAME_FIELDS
         to_create, to_update = [], []
-        for key, tally in tallies.items():
-            fresh = _row_for(*key)
+        for (plan_year_id, key), tally in tallies.items():
+            fresh = _row_for(plan_year_id, key, names)
             tally.apply_to(fresh)
-            row = existing.pop(key, None)
+            row = existing.pop((plan_year_id, key), None)
             if row is None:
                 to_create.append(fresh)
-            elif any(_differs(getattr(row, name), getattr(fresh, name)) for name in UPDATED_FIELDS):
-                for name in UPDATED_FIELDS:
+            elif any(_differs(getattr(row, name), getattr(fresh, name)) for name in written):
+                for name in written:
                     setattr(row, name, getattr(fresh, name))
                 to_update.append(row)
         gone = [row.pk for row in existing.values()]
-        for start in range(0, len(gone), 500):
-            GroupResult.objects.filter(pk__in=gone[start : start + 500]).delete()
-        columns_update(GroupResult, to_update, UPDATED_FIELDS)
+        for chunk in _chunks(gone):
+            GroupResult.objects.filter(pk__in=chunk).delete()
+        columns_update(GroupResult, to_update, written)
         GroupResult.objects.bulk_create(to_create, batch_size=1000)
 
 
@@ -192,7 +219,10 @@ def group_results_apply(
     missing = [key for key in tallies if key not in rows]
     if missing:
         # A group's first result (normally the rebuild after a plan load creates them all).
-        GroupResult.objects.bulk_create([_row_for(*key) for key in missing], ignore_conflicts=True)
+        names = _sort_names(key for _plan_year_id, key in missing)
+        GroupResult.objects.bulk_create(
+            [_row_for(plan_year_id, key, names) for plan_year_id, key in missing], ignore_conflicts=True
+        )
         rows = _locked_rows(tallies)
     for key, tally in tallies.items():
         tally.apply_to(rows[key])

@@ -216,6 +216,13 @@ class GroupResult(models.Model):
     unreported = models.PositiveIntegerField(_("未報告の施策数"), default=0)
     no_target = models.PositiveIntegerField(_("対象外の施策数"), default=0)
     grade_counts = models.JSONField(_("評価別の施策数"), default=dict, blank=True)
+    # The names a bureau's or section's row is sorted by in tables: a bureau's name (and ""),
+    # or a section's bureau and own name; "" at the other levels. Kept on the row, with an
+    # index, so that a page of twenty bureaus or sections in name order is an index walk
+    # rather than a sort of every section of the plan; a rename rebuilds them
+    # (indicators.group_results, the admin).
+    sort_bureau = models.CharField(_("局名（並べ替え用）"), max_length=100, blank=True, default="", editable=False)
+    sort_section = models.CharField(_("所属名（並べ替え用）"), max_length=100, blank=True, default="", editable=False)
 
     # The foreign key that names the group, per level (none for the plan).
     GROUP_FIELDS = {
@@ -230,7 +237,11 @@ class GroupResult(models.Model):
     class Meta:
         verbose_name = _("集計結果")
         verbose_name_plural = _("集計結果")
-        indexes = [models.Index(fields=["plan_year", "level"], name="group_result_year_level")]
+        indexes = [
+            models.Index(
+                fields=["plan_year", "level", "sort_bureau", "sort_section"], name="group_result_year_level_name"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["plan_year"], condition=Q(level="plan"), name="group_result_one_plan_row_per_year"

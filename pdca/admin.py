@@ -4,7 +4,8 @@ that admin writes ask `pdca.rights` and go through the same services as the page
 - Plan data (plan, bands, pillars, fields, sections, measures, indicators, targets) may be
   edited by headquarters; a change to a target or a band recomputes stored rates.
 - Moving a measure, field, sub-pillar or section (or deleting one) changes which groups
-  results count in, so the plan's roll-ups are rebuilt.
+  results count in, and renaming a bureau or section changes how their roll-ups sort, so
+  the plan's roll-ups are rebuilt.
 - Actuals, results, reports and progress are read-only here: they are written through the
   entry page and the workbook import, which check rights, locks and versions.
 """
@@ -145,8 +146,13 @@ class FieldAdmin(RegroupsResultsMixin, HqEditsMixin, admin.ModelAdmin):
 
 
 @admin.register(Bureau)
-class BureauAdmin(HqEditsMixin, admin.ModelAdmin):
+class BureauAdmin(RegroupsResultsMixin, HqEditsMixin, admin.ModelAdmin):
+    """A renamed bureau re-sorts the roll-up tables (GroupResult keeps the names it sorts by)."""
+
     search_fields = ["name"]
+
+    def plans_of(self, obj):
+        return list(Plan.objects.filter(measures__measure_sections__section__bureau=obj).distinct())
 
 
 @admin.register(Section)

@@ -159,12 +159,13 @@ class MeasureFilter(django_filters.FilterSet):
             _offer(form, "field", _tree_labels(rows), field, hint=hint)
         if "bureau" in form.fields:
             # The bureaus that own the plan's measures are those with a stored roll-up (one row a
-            # bureau and year, indexed): reading them does not grow with the measures, as a
-            # walk over the plan's measure sections would (about 7 ms for 10,000 measures).
+            # bureau and year), read in name order along the roll-ups' index: this does not
+            # grow with the measures, as a walk over the plan's measure sections would (about
+            # 7 ms for 10,000 measures), nor sort the bureaus.
             owners = GroupResult.objects.filter(
                 plan_year__plan=self.plan, plan_year__fiscal_year=self.plan.first_fiscal_year, level="bureau"
-            ).values("bureau_id")
-            bureaus = Bureau.objects.filter(pk__in=owners).order_by("name").values_list("pk", "name")
+            )
+            bureaus = owners.order_by("sort_bureau").values_list("bureau_id", "bureau__name")
             _offer(form, "bureau", bureaus, chosen.get("bureau"))
 
     def filter_bureau(self, queryset, name, value):

@@ -225,7 +225,8 @@ class GroupResultTable(FastTable):
 class BureauTable(GroupResultTable):
     """Bureaus: what their sections own, counted once per bureau, and how it stands."""
 
-    bureau = tables.Column(verbose_name=_("局"), accessor="bureau__name")
+    # Sorted by the names stored on the row (GroupResult.sort_bureau), along its index.
+    bureau = tables.Column(verbose_name=_("局"), accessor="bureau__name", order_by=("sort_bureau",))
 
     class Meta:
         template_name = "pdca/tables/table.html"
@@ -239,12 +240,14 @@ class BureauTable(GroupResultTable):
 class DepartmentTable(GroupResultTable):
     """Sections with what they own and how it stands; the user's own sections highlighted."""
 
+    # Sorted by the names stored on the row (GroupResult.sort_bureau, sort_section), the
+    # default along their index; a section name shared by two bureaus is ordered by bureau.
     bureau = tables.Column(
         verbose_name=_("局"),
         accessor="section__bureau__name",
-        order_by=("section__bureau__name", "section__name"),
+        order_by=("sort_bureau", "sort_section"),
     )
-    section = tables.Column(verbose_name=_("所属"), accessor="section__name")
+    section = tables.Column(verbose_name=_("所属"), accessor="section__name", order_by=("sort_section", "sort_bureau"))
 
     class Meta:
         template_name = "pdca/tables/table.html"

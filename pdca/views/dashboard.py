@@ -30,11 +30,9 @@ def dashboard_view(request):
     # A summary: 20 rows a table, each sorted and paged in the database.
     paging = {"per_page": 20, "paginator_class": CountedPaginator}
     counts = dashboard.group_counts(plan_year, ["bureau", "section"])
-    bureaus = BureauTable(dashboard.group_results(plan, fiscal_year, "bureau"), prefix="bureau-", plan=plan)
+    bureaus = BureauTable(dashboard.group_results(plan_year, "bureau"), prefix="bureau-", plan=plan)
     RequestConfig(request, paginate={**paging, "count": lambda: counts["bureau"]}).configure(bureaus)
-    departments = DepartmentTable(
-        dashboard.group_results(plan, fiscal_year, "section"), prefix="dept-", plan=plan, mine=mine
-    )
+    departments = DepartmentTable(dashboard.group_results(plan_year, "section"), prefix="dept-", plan=plan, mine=mine)
     RequestConfig(request, paginate={**paging, "count": lambda: counts["section"]}).configure(departments)
     risk_filter = RiskFilter(request.GET, queryset=plan.measures.all(), plan=plan, pillars=overview.pillars)
     risks = RiskTable(

@@ -15,7 +15,7 @@ from indicators.group_results import group_results_rebuild
 from indicators.models import Actual, GroupResult, Indicator, MeasureResult, MilestoneStatus, Target
 from indicators.selectors import rollup
 from indicators.services import ActualInput, actual_record, measure_actuals_record, target_update
-from measures.models import Field, Measure, MeasureSection, PlanYear, Section
+from measures.models import Bureau, Field, Measure, MeasureSection, PlanYear, Section
 from pdca.models import Role
 from tests.conftest import make_user
 
@@ -35,6 +35,7 @@ def _stored(plan) -> dict[tuple, tuple]:
             r.unreported,
             r.no_target,
             {code: n for code, n in r.grade_counts.items() if n},
+            (r.sort_bureau, r.sort_section),
         )
         for r in rows
     }
@@ -56,6 +57,8 @@ def _computed(plan) -> dict[tuple, tuple]:
     for result in MeasureResult.objects.filter(plan_year__plan=plan):
         for level, group_id in members[result.measure_id]:
             groups[(result.plan_year_id, level, group_id)].append(result)
+    names = {("bureau", b.pk): (b.name, "") for b in Bureau.objects.all()}
+    names |= {("section", s.pk): (s.bureau.name, s.name) for s in Section.objects.select_related("bureau")}
     computed = {}
     for key, results in groups.items():
         graded = [r for r in results if r.outcome == MeasureResult.Outcome.GRADED]
@@ -69,6 +72,7 @@ def _computed(plan) -> dict[tuple, tuple]:
             sum(r.outcome == MeasureResult.Outcome.UNREPORTED for r in results),
             sum(r.outcome == MeasureResult.Outcome.NO_TARGET for r in results),
             dict(Counter(r.grade for r in graded if r.grade)),
+            names.get(key[1:], ("", "")),
         )
     return computed
 
@@ -160,3 +164,25 @@ def test_a_rebuild_of_an_unchanged_plan_writes_nothing(plan):
     writes = [q["sql"] for q in queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
     assert writes == []
     assert _stored(plan) == before
+
+
+def test_renaming_a_bureau_or_section_in_the_admin_renames_what_their_roll_ups_sort_by(plan):
+    request = RequestFactory().post("/")
+    request.user = make_user("gr-renamer", Role.HQ)
+    section = Section.objects.filter(measure_sections__measure__plan=plan).order_by("pk").first()
+    bureau = section.bureau
+
+    def rename(obj, name: str) -> None:
+        obj.name = name
+        admin = site._registry[type(obj)]
+        admin.save_model(request, obj, form=None, change=True)
+        admin.save_related(request, type("Form", (), {"instance": obj, "save_m2m": lambda self: None})(), [], True)
+
+    rename(bureau, "あ改名後の局")
+    assert set(GroupResult.objects.filter(bureau=bureau).values_list("sort_bureau", flat=True)) == {"あ改名後の局"}
+    assert _stored(plan) == _computed(plan)
+    rename(section, "あ改名後の所属")
+    assert set(GroupResult.objects.filter(section=section).values_list("sort_bureau", "sort_section")) == {
+        ("あ改名後の局", "あ改名後の所属")
+    }
+    assert _stored(plan) == _computed(plan)

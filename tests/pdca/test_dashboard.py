@@ -235,3 +235,32 @@ def test_bureau_and_section_tables_page_through_every_group(client_for, plan):
         table = page[page.index(f"<h3>{heading}</h3>") :]
         table = table[: table.index("</table>")]
         assert table.count("<tr") - 1 == len(rows) - 20 * (last - 1), level  # less the header row
+
+
+def _table_rows(page: str, heading: str) -> list[list[str]]:
+    """The text of each cell of each body row of the table under `<h3>heading</h3>`."""
+    table = page[page.index(f"<h3>{heading}</h3>") :]
+    body = table[table.index("<tbody>") : table.index("</tbody>")]
+    return [
+        [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_bureau_and_section_tables_sort_by_name_both_ways(client_for, plan, some_results):
+    from measures.models import Section
+
+    owners = Section.objects.filter(measure_sections__measure__plan=plan).distinct().select_related("bureau")
+    pairs = sorted({(s.bureau.name, s.name) for s in owners})
+    bureaus = sorted({bureau for bureau, _section in pairs})
+    assert len(pairs) > 20  # the order must hold across the page boundary too
+    client = client_for("viewer")
+
+    def page(query: str) -> str:
+        return client.get(reverse("dashboard") + "?year=2020" + query).content.decode()
+
+    assert [row[:2] for row in _table_rows(page(""), "所属別")] == [list(p) for p in pairs[:20]]
+    assert [row[:2] for row in _table_rows(page("&dept-page=2"), "所属別")] == [list(p) for p in pairs[20:40]]
+    by_section = sorted(pairs, key=lambda p: (p[1], p[0]), reverse=True)
+    assert [row[:2] for row in _table_rows(page("&dept-sort=-section"), "所属別")] == [list(p) for p in by_section[:20]]
+    assert [row[0] for row in _table_rows(page("&bureau-sort=-bureau"), "局別")] == sorted(bureaus, reverse=True)[:20]
