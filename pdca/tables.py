@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.fiscal_year import full_label
+from core.links import link_maker
 from core.numbers import format_rate
 from indicators.achievement import Band
 from indicators.models import GroupResult, MeasureResult
@@ -94,18 +95,18 @@ class FastTable(tables.Table):
         return super().paginate(*args, per_page=per_page, **kwargs)
 
     def header_cells(self) -> list[HeaderCell]:
-        params = self.request.GET.copy()
-        field = self.prefixed_order_by_field
-        params.pop(self.prefixed_page_field, None)
+        query = self.request.GET.copy()
+        query.pop(self.prefixed_page_field, None)  # a new order starts on the first page
+        url = link_maker(query, self.prefixed_order_by_field)
         current = {ob.bare: ("descending" if ob.is_descending else "ascending") for ob in (self.order_by or ())}
-        cells = []
-        for column in self.columns:
-            url = None
-            if column.orderable:
-                params[field] = column.order_by_alias.next
-                url = "?" + params.urlencode()
-            cells.append(HeaderCell(str(column.header), url, current.get(column.name)))
-        return cells
+        return [
+            HeaderCell(
+                str(column.header),
+                url(column.order_by_alias.next) if column.orderable else None,
+                current.get(column.name),
+            )
+            for column in self.columns
+        ]
 
 
 class MeasureTable(FastTable):

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django import template
 from django.core.paginator import Page
 
+from core.links import link_maker
+
 register = template.Library()
 
 
@@ -18,27 +20,26 @@ class PageLink:
     current: bool = False
 
 
+@dataclass
+class Pager:
+    links: list[PageLink]
+    previous_url: str | None
+    next_url: str | None
+
+
 @register.simple_tag(takes_context=True)
-def page_links(context, page: Page, param: str) -> list[PageLink]:
-    """Links to the pages near `page` (the query string kept, `param` set to each page)."""
+def pager(context, page: Page, param: str) -> Pager:
+    """Links to the pages near `page`, and to the previous and next ones."""
+    url = link_maker(context["request"].GET, param)
     links = []
     for number in page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1):
         if number == page.paginator.ELLIPSIS:
             links.append(PageLink(str(number), None))
         else:
-            links.append(
-                PageLink(
-                    str(number),
-                    None if number == page.number else page_url(context, param, number),
-                    number == page.number,
-                )
-            )
-    return links
-
-
-@register.simple_tag(takes_context=True)
-def page_url(context, param: str, number: int) -> str:
-    """This page's address with `param` set to `number`, the rest of the query kept."""
-    params = context["request"].GET.copy()
-    params[param] = number
-    return "?" + params.urlencode()
+            current = number == page.number
+            links.append(PageLink(str(number), None if current else url(number), current))
+    return Pager(
+        links=links,
+        previous_url=url(page.previous_page_number()) if page.has_previous() else None,
+        next_url=url(page.next_page_number()) if page.has_next() else None,
+    )
