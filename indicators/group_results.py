@@ -16,10 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
 from django.db.models import Q
 
-from core.db import columns_update
+from core.db import columns_update, service_atomic
 from indicators.achievement import RATE_PLACES
 from indicators.models import GroupResult, MeasureResult
 from measures.models import Bureau, Measure, MeasureSection, Plan, Section
@@ -154,7 +153,7 @@ def _row_for(plan_year_id: int, key: GroupKey, names: dict[GroupKey, tuple[str, 
 def group_results_rebuild(plan: Plan) -> None:
     """Recompute every GroupResult row of a plan from its measure results, writing only the
     rows that differ (a reload of an unchanged plan writes nothing)."""
-    with transaction.atomic():
+    with service_atomic():
         groups = _memberships(plan=plan, measure_ids=None)
         tallies: dict[tuple[int, GroupKey], _Tally] = defaultdict(_Tally)
         results = MeasureResult.objects.filter(plan_year__plan=plan).order_by()

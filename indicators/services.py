@@ -13,9 +13,8 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
-from core.db import columns_update, rows_write_with_history
+from core.db import columns_update, rows_write_with_history, service_atomic
 from indicators import achievement
 from indicators.group_results import group_results_apply, group_results_rebuild
 from indicators.models import Actual, Indicator, MeasureResult, MilestoneStatus, Target
@@ -91,7 +90,7 @@ def actual_record(
     """
     if plan_year.plan_id != indicator.measure.plan_id:
         raise ValidationError("年度が施策の計画と一致しません。")
-    with transaction.atomic():
+    with service_atomic():
         # order_by("pk"): at most one row, and no default ordering to sort by.
         actual = (
             Actual.objects.select_for_update().filter(indicator=indicator, plan_year=plan_year).order_by("pk").first()
@@ -156,7 +155,7 @@ def measure_actuals_record(
         raise ValidationError("年度が施策の計画と一致しません。")
     if any(item.indicator.measure_id != measure.pk for item in inputs):
         raise ValidationError("別の施策の指標です。")
-    with transaction.atomic():
+    with service_atomic():
         rules = rules or rules_for(measure.plan)
         indicators = {i.pk: i for i in Indicator.objects.filter(measure=measure).order_by()}
         year_rows = {"indicator_id__in": list(indicators), "plan_year": plan_year}
@@ -260,7 +259,7 @@ def _actual_fill(
 
 def target_update(*, target: Target, text: str, value: Decimal | None) -> Target:
     """Change a printed target (HQ only); recompute what depends on it."""
-    with transaction.atomic():
+    with service_atomic():
         target.text, target.value = text, value
         target.full_clean(validate_unique=False, validate_constraints=False)
         target.save()
@@ -279,7 +278,7 @@ def results_recompute(*, plan: Plan, measures: Iterable[Measure] | None = None) 
     threshold or target changed. Cost grows with the rows, queries do not."""
     rules = rules_for(plan)
     measure_ids = None if measures is None else [m.pk for m in measures]
-    with transaction.atomic():
+    with service_atomic():
         rows = _ResultInputs.load(plan=plan, measure_ids=measure_ids)
         changed = []
         for actual in rows.actuals.values():
@@ -314,7 +313,7 @@ def measure_results_refresh(
             return
         measure_ids = [m.pk for m in measures]
         the_plan = plan or measures[0].plan
-    with transaction.atomic():
+    with service_atomic():
         rows = _ResultInputs.load(plan=the_plan, measure_ids=measure_ids, plan_years=plan_years)
         changes = _measure_results_write(rows, rules_for(the_plan))
         if measure_ids is None:
