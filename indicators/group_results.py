@@ -118,26 +118,33 @@ def _memberships(*, plan: Plan, measure_ids: list[int] | None) -> dict[int, list
     return groups
 
 
-def _sort_names(keys: Iterable[GroupKey]) -> dict[GroupKey, tuple[str, str]]:
-    """(bureau name, section name) of each bureau and section among `keys` (two queries, in
-    chunks that stay under SQLite's limit on query parameters)."""
-    ids: dict[str, list[int]] = defaultdict(list)
-    for level, group_id in set(keys):
-        if level in (Level.BUREAU, Level.SECTION):
-            ids[level].append(group_id)
+def _sort_names(*, plan: Plan, keys: Iterable[GroupKey] | None = None) -> dict[GroupKey, tuple[str, str]]:
+    """(bureau name, section name) of each bureau and section among `keys`, or of all those
+    owning the plan's measures: two queries, selected by a join on the plan rather than a
+    list of ids, so that their number does not grow with the plan."""
+    sections = Section.objects.filter(measure_sections__measure__plan=plan)
+    bureaus = Bureau.objects.filter(sections__measure_sections__measure__plan=plan)
+    if keys is not None:
+        wanted: dict[str, list[int]] = defaultdict(list)
+        for level, group_id in set(keys):
+            wanted[level].append(group_id)
+        sections = sections.filter(pk__in=wanted[Level.SECTION])
+        bureaus = bureaus.filter(pk__in=wanted[Level.BUREAU])
     names: dict[GroupKey, tuple[str, str]] = {}
-    for chunk in _chunks(sorted(ids[Level.BUREAU])):
-        for pk, name in Bureau.objects.filter(pk__in=chunk).values_list("pk", "name"):
-            names[(Level.BUREAU, pk)] = (name, "")
-    for chunk in _chunks(sorted(ids[Level.SECTION])):
-        for pk, name, bureau in Section.objects.filter(pk__in=chunk).values_list("pk", "name", "bureau__name"):
-            names[(Level.SECTION, pk)] = (bureau, name)
+    for pk, name in bureaus.order_by().distinct().values_list("pk", "name"):
+        names[(Level.BUREAU, pk)] = (name, "")
+    for pk, name, bureau in sections.order_by().distinct().values_list("pk", "name", "bureau__name"):
+        names[(Level.SECTION, pk)] = (bureau, name)
     return names
 
 
-def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
+# Ids per statement where rows are picked by id: under SQLite's limit on query parameters.
+ID_CHUNK = 500
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), ID_CHUNK):
+        yield ids[start : start + ID_CHUNK]
 
 
 def _row_for(plan_year_id: int, key: GroupKey, names: dict[GroupKey, tuple[str, str]]) -> GroupResult:
@@ -166,7 +173,7 @@ def group_results_rebuild(plan: Plan) -> None:
             (row.plan_year_id, (row.level, row.group_id)): row
             for row in GroupResult.objects.filter(plan_year__plan=plan).order_by()
         }
-        names = _sort_names(key for _plan_year_id, key in tallies)
+        names = _sort_names(plan=plan)
         written = UPDATED_FIELDS + NAME_FIELDS
         to_create, to_update = [], []
         for (plan_year_id, key), tally in tallies.items():
@@ -218,7 +225,7 @@ def group_results_apply(
     missing = [key for key in tallies if key not in rows]
     if missing:
         # A group's first result (normally the rebuild after a plan load creates them all).
-        names = _sort_names(key for _plan_year_id, key in missing)
+        names = _sort_names(plan=plan, keys=[key for _plan_year_id, key in missing])
         GroupResult.objects.bulk_create(
             [_row_for(plan_year_id, key, names) for plan_year_id, key in missing], ignore_conflicts=True
         )

@@ -186,3 +186,24 @@ def test_renaming_a_bureau_or_section_in_the_admin_renames_what_their_roll_ups_s
         ("あ改名後の局", "あ改名後の所属")
     }
     assert _stored(plan) == _computed(plan)
+
+
+def test_a_rebuild_costs_the_same_queries_at_ten_times_the_size(monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from indicators import group_results
+    from indicators.synthetic import synthetic_plan_create
+
+    # Rows picked by id in chunks would multiply statements with the plan: make chunks tiny.
+    monkeypatch.setattr(group_results, "ID_CHUNK", 5)
+    counts = {}
+    for size in (20, 200):
+        synthetic = synthetic_plan_create(measures=size, code=f"rebuild-{size}")
+        GroupResult.objects.filter(plan_year__plan=synthetic).delete()
+        with CaptureQueriesContext(connection) as queries:
+            group_results_rebuild(synthetic)
+        # New rows go in bulk, in as many INSERTs as the database's parameter limit needs.
+        counts[size] = len([q for q in queries if not q["sql"].startswith("INSERT")])
+        assert _stored(synthetic) == _computed(synthetic)
+    assert counts[20] == counts[200]
