@@ -54,6 +54,25 @@ def rollup_cells(r: Rollup | None, bands: Sequence[Band]) -> str:
     )
 
 
+def tree_rows(rows: Sequence[Any], bands: Sequence[Band], fiscal_year: int) -> str:
+    """The dashboard's pillar and sub-pillar rows (pdca.dashboard.TreeRow): a pillar's name,
+    a sub-pillar's as a link to its measures, then the roll-up's cells."""
+    measure_list = reverse("measure_list")
+    pillar_label = escape(str(_("柱")))
+    html = []
+    for row in rows:
+        name = f"{escape(row.code)} {escape(row.name)}"
+        if row.level == "pillar":
+            label = f"{pillar_label} {name}"
+        else:
+            label = f'<a href="{measure_list}?subpillar={int(row.pk)}&amp;year={int(fiscal_year)}">{name}</a>'
+        html.append(
+            f'<tr class="level-{escape(row.level)}"><th scope="row">{label}</th>'
+            f'<td class="num">{int(row.rollup.measures)}</td>{rollup_cells(row.rollup, bands)}</tr>'
+        )
+    return "\n".join(html)
+
+
 @dataclass
 class HeaderCell:
     label: str

@@ -1,5 +1,5 @@
-"""A roll-up's cells in a template (the dashboard's and the plan tree's rows); the HTML is
-written by `pdca.tables.rollup_cells`, as the tables' rows are."""
+"""Roll-up rows and cells in a template (the dashboard's and the plan tree's); the HTML is
+written in `pdca.tables`, as the tables' rows are."""
 
 from __future__ import annotations
 
@@ -18,3 +18,8 @@ register = template.Library()
 @register.simple_tag
 def rollup_cells(r: Rollup | None, bands: Sequence[Band]) -> SafeString:
     return mark_safe(tables.rollup_cells(r, bands))
+
+
+@register.simple_tag
+def tree_rows(rows, bands: Sequence[Band], fiscal_year: int) -> SafeString:
+    return mark_safe(tables.tree_rows(rows, bands, fiscal_year))

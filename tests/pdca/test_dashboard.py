@@ -98,6 +98,9 @@ def test_plan_text_is_escaped_in_every_table(client_for, some_results):
     section.save()
     section.bureau.name = "<em>局</em>"
     section.bureau.save()
+    subpillar = measure.field.subpillar
+    subpillar.name = "<em>中柱</em>"
+    subpillar.save()
     client = client_for("viewer")
     pillar = measure.field.subpillar.pillar_id
     pages = [
@@ -109,6 +112,8 @@ def test_plan_text_is_escaped_in_every_table(client_for, some_results):
     assert "&lt;em&gt;施策&lt;/em&gt; &amp; 名" in pages[0] and "&lt;em&gt;施策&lt;/em&gt; &amp; 名" in pages[1]
     assert "&lt;em&gt;所属&lt;/em&gt;" in pages[0] and "&lt;em&gt;局&lt;/em&gt;" in pages[0]
     assert "&lt;em&gt;所属&lt;/em&gt;" in pages[1] and "&lt;em&gt;局&lt;/em&gt;" in pages[1]
+    link = f'<a href="{reverse("measure_list")}?subpillar={subpillar.pk}&amp;year=2020">'
+    assert f"{link}{subpillar.code} &lt;em&gt;中柱&lt;/em&gt;</a>" in pages[0]
 
 
 @pytest.mark.parametrize("persona", ["staff", "other_staff", "hq", "viewer"])
