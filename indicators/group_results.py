@@ -21,7 +21,7 @@ from django.db.models import Q
 from core.db import columns_update, service_atomic
 from indicators.achievement import RATE_PLACES
 from indicators.models import GroupResult, MeasureResult
-from measures.models import Bureau, Measure, MeasureSection, Plan, Section
+from measures.models import Bureau, Measure, Plan, Section
 
 Level = GroupResult.Level
 # A group: its level and the primary key of its pillar, sub-pillar, ... (None for the plan).
@@ -89,32 +89,34 @@ def mean_of(rate_sum: Decimal, graded: int) -> Decimal | None:
 
 
 def _memberships(*, plan: Plan, measure_ids: list[int] | None) -> dict[int, list[GroupKey]]:
-    """The groups each measure counts in (two queries). A whole plan is selected by a join,
+    """The groups each measure counts in, in one query: a row per measure and owning section
+    (one row with no section for a measure nobody owns). A whole plan is selected by a join,
     not a list of ids, which would outgrow SQLite's limit on query parameters."""
-    if measure_ids is None:
-        measures = Measure.objects.filter(plan=plan)
-        owners = MeasureSection.objects.filter(measure__plan=plan)
-    else:
-        measures = Measure.objects.filter(pk__in=measure_ids)
-        owners = MeasureSection.objects.filter(measure_id__in=measure_ids)
+    measures = Measure.objects.filter(plan=plan) if measure_ids is None else Measure.objects.filter(pk__in=measure_ids)
+    rows = measures.order_by().values_list(
+        "pk",
+        "field_id",
+        "field__subpillar_id",
+        "field__subpillar__pillar_id",
+        "measure_sections__section_id",
+        "measure_sections__section__bureau_id",
+    )
     groups: dict[int, list[GroupKey]] = {}
-    for pk, field_id, subpillar_id, pillar_id in measures.order_by().values_list(
-        "pk", "field_id", "field__subpillar_id", "field__subpillar__pillar_id"
-    ):
-        groups[pk] = [
-            (Level.PLAN, None),
-            (Level.PILLAR, pillar_id),
-            (Level.SUBPILLAR, subpillar_id),
-            (Level.FIELD, field_id),
-        ]
     bureaus_seen: set[tuple[int, int]] = set()
-    for measure_id, section_id, bureau_id in owners.order_by().values_list(
-        "measure_id", "section_id", "section__bureau_id"
-    ):
-        groups[measure_id].append((Level.SECTION, section_id))
-        if (measure_id, bureau_id) not in bureaus_seen:
-            bureaus_seen.add((measure_id, bureau_id))
-            groups[measure_id].append((Level.BUREAU, bureau_id))
+    for pk, field_id, subpillar_id, pillar_id, section_id, bureau_id in rows:
+        if pk not in groups:
+            groups[pk] = [
+                (Level.PLAN, None),
+                (Level.PILLAR, pillar_id),
+                (Level.SUBPILLAR, subpillar_id),
+                (Level.FIELD, field_id),
+            ]
+        if section_id is None:
+            continue
+        groups[pk].append((Level.SECTION, section_id))
+        if (pk, bureau_id) not in bureaus_seen:
+            bureaus_seen.add((pk, bureau_id))
+            groups[pk].append((Level.BUREAU, bureau_id))
     return groups
 
 
