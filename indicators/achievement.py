@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 
 RATE_PLACES = Decimal("0.0001")
@@ -67,8 +67,13 @@ class Achievement:
         return self.grade or OUTCOME_LABELS[self.outcome]
 
 
-def _quantize(rate: Decimal) -> Decimal:
-    return rate.quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+def quantize_rate(rate: Decimal) -> Decimal:
+    """A (non-negative) rate to the four decimal places it is stored with, cut rather than
+    rounded. Grade bands and judgement bounds have at most four places, so a cut rate reaches
+    a bound exactly when the exact rate does; rounded, 99.995% would read as 100% and grade a
+    missed target 達成. Pages round half up to 0.1% from these four places, which gives the
+    same figure as rounding the exact rate."""
+    return rate.quantize(RATE_PLACES, rounding=ROUND_DOWN)
 
 
 def numeric_rate(
@@ -88,7 +93,7 @@ def numeric_rate(
         rate = ONE if actual >= 0 else ZERO
     else:
         rate = actual / target
-    return _quantize(max(rate, ZERO))
+    return quantize_rate(max(rate, ZERO))
 
 
 def grade_for(rate: Decimal, bands: Sequence[Band]) -> str:
@@ -115,7 +120,7 @@ def indicator_achievement(
     if is_milestone:
         if not milestone_status:
             return Achievement(Outcome.UNREPORTED)
-        raw = _quantize(rules.milestone_rate(milestone_status))
+        raw = quantize_rate(rules.milestone_rate(milestone_status))
     else:
         if actual_value is None or target_value is None:
             return Achievement(Outcome.UNREPORTED)
@@ -136,7 +141,7 @@ def measure_achievement(indicators: Iterable[Achievement], rules: Rules) -> Achi
     graded = [a.capped_rate for a in targeted if a.outcome is Outcome.GRADED]
     if not graded:
         return Achievement(Outcome.UNREPORTED)
-    mean = _quantize(sum(graded, ZERO) / len(graded))
+    mean = quantize_rate(sum(graded, ZERO) / len(graded))
     return Achievement(Outcome.GRADED, mean, mean, grade_for(mean, rules.bands))
 
 
@@ -144,7 +149,7 @@ def mean_rate(rates: Iterable[Decimal]) -> Decimal | None:
     values = list(rates)
     if not values:
         return None
-    return _quantize(sum(values, ZERO) / len(values))
+    return quantize_rate(sum(values, ZERO) / len(values))
 
 
 def judgement_for(met: int, graded: int, judgements: Sequence[tuple[str, Decimal]]) -> str | None:

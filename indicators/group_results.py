@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Q
 
 from core.db import columns_update, service_atomic
-from indicators.achievement import RATE_PLACES
+from indicators.achievement import quantize_rate
 from indicators.models import GroupResult, MeasureResult
 from measures.models import Bureau, Measure, Plan, Section
 
@@ -82,10 +82,10 @@ class _Tally:
 
 
 def mean_of(rate_sum: Decimal, graded: int) -> Decimal | None:
-    """The mean rate of the graded measures: exact, then rounded half-up as displayed."""
+    """The mean rate of the graded measures: exact, then cut to four places like every rate."""
     if not graded:
         return None
-    return (Decimal(rate_sum) / graded).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+    return quantize_rate(Decimal(rate_sum) / graded)
 
 
 def _memberships(*, plan: Plan, measure_ids: list[int] | None) -> dict[int, list[GroupKey]]:

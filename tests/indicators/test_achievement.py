@@ -158,6 +158,23 @@ def test_upper_limits_are_met_exactly_when_the_actual_stays_under(target, actual
     assert (rate == 1) == (actual <= target) or (target == 0 and actual > 0 and rate == 0)
 
 
+@given(target=amounts.filter(lambda v: v > 0), actual=amounts, lower=st.booleans())
+def test_a_stored_rate_reaches_a_grade_exactly_when_the_exact_rate_does(target, actual, lower):
+    bands = RULES.bands
+    rate = numeric_rate(actual=actual, target=target, lower_is_better=lower)
+    if lower:
+        exact = D(1) if actual <= target else target / actual
+    else:
+        exact = actual / target
+    assert grade_for(rate, bands) == next((b.code for b in bands if exact >= b.min_rate), bands[-1].code)
+
+
+def test_a_rate_a_hair_under_a_band_is_not_rounded_into_it():
+    assert numeric_rate(actual=D("199.99"), target=D("200"), lower_is_better=False) == D("0.9999")
+    assert numeric_rate(actual=D("200.00"), target=D("199.99"), lower_is_better=True) == D("0.9999")
+    assert grade_for(D("0.9999"), RULES.bands) == "B"
+
+
 @given(rates=st.lists(amounts, min_size=1, max_size=6))
 def test_capped_rates_never_exceed_the_cap(rates):
     results = [numeric("100", str(r)) for r in rates]

@@ -4,7 +4,7 @@ to a rebuild from scratch and to a plain computation over the measure results.""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 
 import pytest
 from django.contrib.admin.sites import site
@@ -63,7 +63,7 @@ def _computed(plan) -> dict[tuple, tuple]:
     for key, results in groups.items():
         graded = [r for r in results if r.outcome == MeasureResult.Outcome.GRADED]
         rate_sum = sum((r.rate for r in graded), Decimal(0))
-        mean = (rate_sum / len(graded)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP) if graded else None
+        mean = (rate_sum / len(graded)).quantize(RATE_PLACES, rounding=ROUND_DOWN) if graded else None
         computed[key] = (
             len(results),
             len(graded),
