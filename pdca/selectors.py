@@ -72,19 +72,38 @@ def entry_year_default(plan: Plan) -> int:
     return latest_open or plan.last_fiscal_year
 
 
-def entry_state(measure: Measure, plan_year: PlanYear):
-    """What the entry page needs: indicators, this year's targets, saved actuals and progress."""
+def entry_rows(measure: Measure, plan_year: PlanYear):
+    """What an entry form is built on: the measure's indicators, this year's targets and the
+    year's schedule items."""
     indicators = list(measure.indicators.select_related("subprogramme"))
     # By the indicators' and items' ids, which the unique indexes answer directly; a join on
     # the measure lets SQLite scan a whole year's rows of a large plan.
-    year_rows = {"indicator_id__in": [i.pk for i in indicators], "plan_year": plan_year}
-    targets = {t.indicator_id: t for t in Target.objects.filter(**year_rows).order_by()}
-    actuals = {a.indicator_id: a for a in Actual.objects.filter(**year_rows).order_by()}
+    targets = {
+        t.indicator_id: t
+        for t in Target.objects.filter(indicator_id__in=[i.pk for i in indicators], plan_year=plan_year).order_by()
+    }
     items = list(measure.schedule_items.filter(years=plan_year).select_related("subprogramme"))
+    return indicators, targets, items
+
+
+def entry_values(plan_year: PlanYear, indicators, items):
+    """What is saved for an entry form: the year's actuals and schedule progress. A save reads
+    them again under its locks, so a posted form needs them only to be shown again."""
+    actuals = {
+        a.indicator_id: a
+        for a in Actual.objects.filter(indicator_id__in=[i.pk for i in indicators], plan_year=plan_year).order_by()
+    }
     progress = {
         p.schedule_item_id: p
         for p in ScheduleProgress.objects.filter(schedule_item_id__in=[i.pk for i in items], plan_year=plan_year)
     }
+    return actuals, progress
+
+
+def entry_state(measure: Measure, plan_year: PlanYear):
+    """What the entry page needs: indicators, this year's targets, saved actuals and progress."""
+    indicators, targets, items = entry_rows(measure, plan_year)
+    actuals, progress = entry_values(plan_year, indicators, items)
     return indicators, targets, actuals, items, progress
 
 

@@ -17,7 +17,7 @@ from measures.selectors import plan_for_request
 from pdca import rights
 from pdca.forms import EntryForm, ReviewForm
 from pdca.models import Submission
-from pdca.selectors import entry_state, entry_year_default, previous_act_text, worklist
+from pdca.selectors import entry_rows, entry_state, entry_values, entry_year_default, previous_act_text, worklist
 from pdca.services import (
     ConflictError,
     entry_save,
@@ -64,7 +64,7 @@ def entry_view(request, code: str, fiscal_year: int):
     decision = rights.may_edit(request.user, measure, plan_year, submission)
     if not decision:
         raise PermissionDenied(decision.reason)
-    indicators, targets, actuals, items, progress = entry_state(measure, plan_year)
+    indicators, targets, items = entry_rows(measure, plan_year)
     form_kwargs = {"indicators": indicators, "targets": targets, "schedule_items": items}
     conflict = None
     if request.method == "POST":
@@ -91,6 +91,7 @@ def entry_view(request, code: str, fiscal_year: int):
             else:
                 return _after_save(request, measure, plan_year, result)
     else:
+        actuals, progress = entry_values(plan_year, indicators, items)
         form = EntryForm(initial=EntryForm.initial_for(submission, actuals, progress), **form_kwargs)
     if conflict is not None:
         # The user's text stays in the form; only the version moves on, so the next save is checked
