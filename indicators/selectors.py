@@ -17,6 +17,7 @@ from indicators import achievement
 from indicators.models import Actual, GroupResult, Indicator, MeasureResult, Target
 from indicators.services import rules_for, stored_indicator_achievement
 from measures.models import Measure, Plan, PlanYear
+from measures.selectors import plan_years
 
 # What a roll-up can be grouped by.
 ROLLUP_LEVELS = tuple(GroupResult.Level.values)
@@ -148,7 +149,7 @@ def measure_achievement_table(measure: Measure) -> tuple[list[IndicatorRow], dic
     and the measure's own result per year (keyed by fiscal year). Fixed number of queries."""
     plan = measure.plan
     rules = rules_for(plan)
-    years = list(plan.years.all())
+    years = plan_years(plan)
     indicators = list(measure.indicators.select_related("subprogramme"))
     # By the indicators' ids (the unique indexes), not by a join on the measure.
     ids = [i.pk for i in indicators]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, FilteredRelation, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from measures.models import Field, Measure, MeasureSection, Pillar, Plan, ScheduleItem
+from measures.models import Field, Measure, MeasureSection, Pillar, Plan, PlanYear, ScheduleItem
 
 
 def plan_current(code: str | None = None) -> Plan:
@@ -57,9 +57,17 @@ def measure_list(plan: Plan) -> QuerySet[Measure]:
     ).order_by("order")
 
 
+def plan_years(plan: Plan) -> list[PlanYear]:
+    """The plan's years in order, read once per Plan instance (one request)."""
+    cached = getattr(plan, "_plan_years_cache", None)
+    if cached is None:
+        cached = plan._plan_years_cache = list(PlanYear.objects.filter(plan=plan).order_by("fiscal_year"))
+    return cached
+
+
 def measure_for_page(plan: Plan, code: str) -> Measure:
     measure = (
-        plan.measures.select_related("field__subpillar__pillar", "plan")
+        plan.measures.select_related("field__subpillar__pillar")
         .prefetch_related(
             # Joined where a row has one parent, so the card costs five queries, not eight.
             Prefetch("measure_sections", MeasureSection.objects.select_related("section__bureau")),
@@ -72,6 +80,7 @@ def measure_for_page(plan: Plan, code: str) -> Measure:
     )
     if measure is None:
         raise Http404(f"施策 {code} はありません。")
+    measure.plan = plan  # the request's instance, with what it has read once (years, rules)
     return measure
 
 
