@@ -20,8 +20,8 @@ from core.fiscal_year import full_label
 from core.links import link_maker
 from core.numbers import format_rate
 from indicators.achievement import Band
-from indicators.models import GroupResult, MeasureResult
-from indicators.selectors import Rollup, plan_bands, rollup_of
+from indicators.models import MeasureResult
+from indicators.selectors import ROLLUP_COLUMNS, Rollup, StoredRollup, plan_bands, rollup_of
 from measures.models import Measure
 from measures.selectors import section_names
 from pdca.models import SubmissionStatus
@@ -228,17 +228,22 @@ class GroupResultTable(FastTable):
     def order_grade(self, queryset, is_descending: bool):
         return self.order_mean_rate(queryset, is_descending)
 
+    # The columns that name a row's group, read with its figures.
+    name_columns: tuple[str, ...] = ()
+
     def page_rows(self) -> list[tuple]:
-        """The page's rows with their figures graded and judged by the plan's rules."""
-        records = [row.record for row in self.page.object_list]
-        return [(record, rollup_of(self.plan, record)) for record in records]
+        """The page's rows, (names, roll-up), with their figures graded and judged by the
+        plan's rules; read as plain values (indicators.selectors.StoredRollup)."""
+        width = len(self.name_columns)
+        rows = self.page.object_list.data.values_list(*self.name_columns, *ROLLUP_COLUMNS)
+        return [(row[:width], rollup_of(self.plan, StoredRollup(*row[width:]))) for row in rows]
 
     def row_html(self, row: tuple) -> str:
-        record, r = row
-        return f'{self.row_start(record)}<td class="num">{int(r.measures)}</td>{rollup_cells(r, self.bands)}</tr>'
+        names, r = row
+        return f'{self.row_start(*names)}<td class="num">{int(r.measures)}</td>{rollup_cells(r, self.bands)}</tr>'
 
-    def row_start(self, record: GroupResult) -> str:
-        """The row's opening tag and its group's name cells."""
+    def row_start(self, *names) -> str:
+        """The row's opening tag and its group's name cells, from `name_columns`."""
         raise NotImplementedError
 
 
@@ -253,8 +258,10 @@ class BureauTable(GroupResultTable):
         sequence = ("bureau", "measures", "mean_rate", "grade", "grades", "unreported", "no_target", "judgement")
         order_by = ("bureau",)
 
-    def row_start(self, record: GroupResult) -> str:
-        return f'<tr><th scope="row">{escape(record.bureau.name)}</th>'
+    name_columns = ("bureau__name",)
+
+    def row_start(self, bureau: str) -> str:
+        return f'<tr><th scope="row">{escape(bureau)}</th>'
 
 
 class DepartmentTable(GroupResultTable):
@@ -288,13 +295,14 @@ class DepartmentTable(GroupResultTable):
         self.mine = mine
         super().__init__(*args, **kwargs)
 
-    def row_start(self, record: GroupResult) -> str:
-        section = record.section
-        if record.section_id in self.mine:
+    name_columns = ("section_id", "section__bureau__name", "section__name")
+
+    def row_start(self, section_id: int, bureau: str, section: str) -> str:
+        if section_id in self.mine:
             opening, mark = '<tr class="highlight">', f' <span class="mine">{escape(str(MINE))}</span>'
         else:
             opening, mark = "<tr>", ""
-        return f'{opening}<td>{escape(section.bureau.name)}</td><th scope="row">{escape(section.name)}{mark}</th>'
+        return f'{opening}<td>{escape(bureau)}</td><th scope="row">{escape(section)}{mark}</th>'
 
 
 class RiskTable(FastTable):
