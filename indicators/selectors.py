@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef, Value
 
 from indicators import achievement
 from indicators.models import Actual, GroupResult, Indicator, MeasureResult, Target
 from indicators.services import rules_for, stored_indicator_achievement
-from measures.models import Measure, Plan, PlanYear
+from measures.models import GradeBand, Measure, Plan, PlanYear, ProgressJudgement
 from measures.selectors import plan_years
 
 # What a roll-up can be grouped by.
@@ -117,9 +117,30 @@ def _rollup_rules(plan: Plan) -> tuple[list[achievement.Band], list[tuple[str, D
     """The plan's grade bands and judgements, read once per Plan instance (one request)."""
     cached = getattr(plan, "_rollup_rules_cache", None)
     if cached is None:
-        bands = [achievement.Band(b.code, b.label, b.min_rate) for b in plan.grade_bands.order_by("order")]
-        judgements = [(j.label, j.min_share) for j in plan.judgements.order_by("order")]
-        cached = plan._rollup_rules_cache = (bands, judgements)
+        # Both small lists in one round trip: every page that shows a roll-up needs them.
+        columns = ("kind", "name", "label", "bound", "order")
+        bands = (
+            GradeBand.objects.filter(plan=plan)
+            .order_by()
+            .annotate(kind=Value("band"), name=F("code"), bound=F("min_rate"))
+        )
+        judgements = (
+            ProgressJudgement.objects.filter(plan=plan)
+            .order_by()
+            .annotate(kind=Value("judgement"), name=F("label"), bound=F("min_share"))
+        )
+        rows = sorted(
+            bands.values_list(*columns).union(judgements.values_list(*columns), all=True),
+            key=lambda row: (row[0], row[4]),
+        )
+        cached = plan._rollup_rules_cache = (
+            [
+                achievement.Band(code, label, Decimal(bound))
+                for kind, code, label, bound, _order in rows
+                if kind == "band"
+            ],
+            [(label, Decimal(bound)) for kind, _name, label, bound, _order in rows if kind == "judgement"],
+        )
     return cached
 
 

@@ -23,3 +23,21 @@ def test_pages_open_on_the_latest_year_with_a_reported_actual(plan):
     assert chosen_fiscal_year(plan, None) == 2020
     assert chosen_fiscal_year(plan, "2022") == 2022
     assert chosen_fiscal_year(plan, "2031") == 2020
+
+
+def test_bands_and_judgements_come_in_the_plans_order_from_one_query(plan):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from indicators.selectors import _rollup_rules
+    from measures.models import GradeBand, Plan, ProgressJudgement
+
+    GradeBand.objects.filter(plan=plan, code="A").update(order=99)  # A now last
+    ProgressJudgement.objects.filter(plan=plan, label="遅れ").update(order=0)  # 遅れ now first
+    fresh = Plan.objects.get(pk=plan.pk)
+    with CaptureQueriesContext(connection) as queries:
+        bands, judgements = _rollup_rules(fresh)
+    assert len(queries) == 1
+    assert [b.code for b in bands] == ["B", "C", "D", "A"]
+    assert [label for label, _share in judgements] == ["遅れ", "順調", "概ね順調", "やや遅れ"]
+    assert judgements[2][1] == Decimal("0.6666")
