@@ -189,7 +189,6 @@ def measures_at_risk(plan: Plan, plan_year: PlanYear, measures: QuerySet[Measure
     A queryset, so that the dashboard pages through it: its cost does not grow with the plan.
     `measures` (e.g. from a filter) narrows the list.
     """
-    delayed = _delayed(plan_year)
     # The year's result and report joined to each measure (one row each, by unique index), so
     # that a page in plan order (the measure index) stops after its rows instead of reading
     # the whole year's results first.
@@ -199,17 +198,15 @@ def measures_at_risk(plan: Plan, plan_year: PlanYear, measures: QuerySet[Measure
             year_result=FilteredRelation("results", condition=Q(results__plan_year=plan_year)),
             year_report=FilteredRelation("submissions", condition=Q(submissions__plan_year=plan_year)),
         )
-        .filter(
-            Q(year_result__grade__in=low_bands(plan))
-            | Q(year_result__outcome=MeasureResult.Outcome.UNREPORTED)
-            | Q(Exists(delayed))
-        )
         .annotate(
             risk_rate=F("year_result__rate"),
             risk_grade=F("year_result__grade"),
             risk_outcome=F("year_result__outcome"),
-            risk_delayed=Exists(delayed),
+            risk_delayed=Exists(_delayed(plan_year)),
             risk_status=Coalesce(F("year_report__status"), Value(SubmissionStatus.NOT_STARTED.value)),
+        )
+        .filter(
+            Q(risk_grade__in=low_bands(plan)) | Q(risk_outcome=MeasureResult.Outcome.UNREPORTED) | Q(risk_delayed=True)
         )
         # The columns the list shows: a measure's summary, goal and notes are long texts.
         .only("plan", "code", "name", "order")

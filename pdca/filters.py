@@ -105,8 +105,11 @@ class MeasureFilter(django_filters.FilterSet):
         # What a value is validated against: one row looked up by primary key, whatever the
         # plan's size (for a bureau, a probe of its own sections' measures).
         self.filters["pillar"].queryset = plan.pillars.all()
-        self.filters["subpillar"].queryset = SubPillar.objects.filter(pillar__plan=plan)
-        self.filters["field"].queryset = Field.objects.filter(subpillar__pillar__plan=plan).select_related("subpillar")
+        if "subpillar" in self.filters:
+            self.filters["subpillar"].queryset = SubPillar.objects.filter(pillar__plan=plan)
+        if "field" in self.filters:
+            fields = Field.objects.filter(subpillar__pillar__plan=plan).select_related("subpillar")
+            self.filters["field"].queryset = fields
         owns_a_measure = MeasureSection.objects.filter(section__bureau=OuterRef("pk"), measure__plan=plan)
         self.filters["bureau"].queryset = Bureau.objects.filter(Exists(owns_a_measure))
 
@@ -211,7 +214,7 @@ class RiskFilter(MeasureFilter):
         model = Measure
         fields = ["pillar", "bureau"]
 
-    def __init__(self, *args, plan: Plan, **kwargs):
-        super().__init__(*args, plan=plan, **kwargs)
-        for name in ["subpillar", "field", "target_fiscal_year", "q"]:
-            self.filters.pop(name, None)
+
+# Only the two filters it shows: declared filters are inherited whatever Meta.fields says,
+# and every request deep-copies (and MeasureFilter fills in) each one it has.
+RiskFilter.base_filters = {name: RiskFilter.base_filters[name] for name in ("pillar", "bureau")}
