@@ -83,17 +83,19 @@ def pillar_rows(view: Overview, fiscal_year: int, page_number: str | int | None 
     with roll-ups; and the page, for its pager."""
     plan = view.plan
     subpillars = SubPillar.objects.filter(pillar__plan=plan).order_by("pillar__order", "order")
-    page = Paginator(subpillars, SUBPILLARS_PER_PAGE).get_page(page_number)
+    page = Paginator(subpillars.values_list("pk", "pillar_id", "code", "name"), SUBPILLARS_PER_PAGE).get_page(
+        page_number
+    )
     shown = list(page.object_list)
-    by_subpillar = rollup(plan=plan, fiscal_year=fiscal_year, level="subpillar", ids=[s.pk for s in shown])
+    by_subpillar = rollup(plan=plan, fiscal_year=fiscal_year, level="subpillar", ids=[pk for pk, *_rest in shown])
     rows = []
     for pillar in view.pillars:
         rows.append(
             TreeRow("pillar", pillar.code, pillar.name, pillar.pk, view.rollup(fiscal_year, "pillar", pillar.pk))
         )
-        for sub in shown:
-            if sub.pillar_id == pillar.pk:
-                rows.append(TreeRow("subpillar", sub.code, sub.name, sub.pk, by_subpillar.get(sub.pk, Rollup())))
+        for pk, pillar_id, code, name in shown:
+            if pillar_id == pillar.pk:
+                rows.append(TreeRow("subpillar", code, name, pk, by_subpillar.get(pk, Rollup())))
     return rows, page
 
 

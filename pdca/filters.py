@@ -168,7 +168,8 @@ class MeasureFilter(django_filters.FilterSet):
             owners = GroupResult.objects.filter(
                 plan_year__plan=self.plan, plan_year__fiscal_year=self.plan.first_fiscal_year, level="bureau"
             )
-            bureaus = owners.order_by("sort_bureau").values_list("bureau_id", "bureau__name")
+            # sort_bureau is the bureau's name, kept current by the roll-ups' rebuilds.
+            bureaus = owners.order_by("sort_bureau").values_list("bureau_id", "sort_bureau")
             _offer(form, "bureau", bureaus, chosen.get("bureau"))
 
     def filter_bureau(self, queryset, name, value):
