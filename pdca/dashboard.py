@@ -52,7 +52,8 @@ class Overview:
 def overview(plan: Plan) -> Overview:
     return Overview(
         plan=plan,
-        pillars=list(Pillar.objects.filter(plan=plan).order_by("order")),
+        # Each with its number of sub-pillars, which the sub-pillar pager counts on.
+        pillars=list(Pillar.objects.filter(plan=plan).annotate(subpillar_count=Count("subpillars")).order_by("order")),
         stored=rollups_by_year(plan=plan, levels=["plan", "pillar"]),
     )
 
@@ -83,9 +84,10 @@ def pillar_rows(view: Overview, fiscal_year: int, page_number: str | int | None 
     with roll-ups; and the page, for its pager."""
     plan = view.plan
     subpillars = SubPillar.objects.filter(pillar__plan=plan).order_by("pillar__order", "order")
-    page = Paginator(subpillars.values_list("pk", "pillar_id", "code", "name"), SUBPILLARS_PER_PAGE).get_page(
-        page_number
-    )
+    paginator = Paginator(subpillars.values_list("pk", "pillar_id", "code", "name"), SUBPILLARS_PER_PAGE)
+    # The count the overview read with the pillars, instead of a COUNT(*) of its own.
+    paginator.count = sum(pillar.subpillar_count for pillar in view.pillars)
+    page = paginator.get_page(page_number)
     shown = list(page.object_list)
     by_subpillar = rollup(plan=plan, fiscal_year=fiscal_year, level="subpillar", ids=[pk for pk, *_rest in shown])
     rows = []

@@ -220,9 +220,10 @@ def test_the_at_risk_count_from_stored_roll_ups_equals_the_list_under_every_filt
     assert {m.code for m in everything if m.risk_delayed} == {"I-①-イ-02", "I-①-ア-03"}
 
 
-def test_bureau_and_section_tables_page_through_every_group(client_for, plan):
-    """Their row counts come from one grouped query (dashboard.group_counts); the pager must
-    still reach the last group, and the last page hold the rest."""
+def test_sub_pillar_bureau_and_section_tables_page_through_every_row(client_for, plan):
+    """Their row counts come from one grouped query (dashboard.group_counts), the sub-pillars'
+    from the pillars' query; each pager must still reach the last row, and the last page
+    hold the rest."""
     from indicators.models import GroupResult
 
     large = synthetic_plan_create(measures=330, code="synthetic-paged")
@@ -240,6 +241,15 @@ def test_bureau_and_section_tables_page_through_every_group(client_for, plan):
         table = page[page.index(f"<h3>{heading}</h3>") :]
         table = table[: table.index("</table>")]
         assert table.count("<tr") - 1 == len(rows) - 20 * (last - 1), level  # less the header row
+    from measures.models import SubPillar
+
+    subpillars = SubPillar.objects.filter(pillar__plan=large).count()
+    assert subpillars > 20
+    last = (subpillars + 19) // 20
+    url = reverse("dashboard") + f"?plan={large.code}&year=2021"
+    assert f"sub-page={last}" in client.get(url).content.decode()
+    page = client.get(url + f"&sub-page={last}").content.decode()
+    assert page.count('<tr class="level-subpillar">') == subpillars - 20 * (last - 1)
 
 
 def _table_rows(page: str, heading: str) -> list[list[str]]:
