@@ -114,6 +114,17 @@ class FastTable(tables.Table):
             per_page = min(self._meta.per_page or self.max_per_page, self.max_per_page)
         return super().paginate(*args, per_page=per_page, **kwargs)
 
+    def header_row(self) -> SafeString:
+        """The header cells as HTML: sortable ones link to the next order, and the column the
+        rows are sorted by says so (aria-sort)."""
+        cells = []
+        for cell in self.header_cells():
+            sort = f' aria-sort="{cell.sort}"' if cell.sort else ""
+            label = escape(cell.label)
+            content = f'<a href="{escape(cell.url)}">{label}</a>' if cell.url else label
+            cells.append(f'<th scope="col"{sort}>{content}</th>')
+        return mark_safe("".join(cells))
+
     def header_cells(self) -> list[HeaderCell]:
         query = self.request.GET.copy()
         query.pop(self.prefixed_page_field, None)  # a new order starts on the first page

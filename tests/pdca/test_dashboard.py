@@ -279,3 +279,14 @@ def test_bureau_and_section_tables_sort_by_name_both_ways(client_for, plan, some
     by_section = sorted(pairs, key=lambda p: (p[1], p[0]), reverse=True)
     assert [row[:2] for row in _table_rows(page("&dept-sort=-section"), "所属別")] == [list(p) for p in by_section[:20]]
     assert [row[0] for row in _table_rows(page("&bureau-sort=-bureau"), "局別")] == sorted(bureaus, reverse=True)[:20]
+
+
+def test_the_sorted_column_says_so_and_links_to_the_other_order(client_for, some_results):
+    page = (
+        client_for("viewer").get(reverse("dashboard") + "?year=2020&dept-sort=-mean_rate&dept-page=2").content.decode()
+    )
+    table = page[page.index("<h3>所属別</h3>") :]
+    header = table[: table.index("</thead>")]
+    sorted_cells = re.findall(r'<th scope="col" aria-sort="(\w+)"><a href="([^"]+)">([^<]+)</a></th>', header)
+    assert sorted_cells == [("descending", "?year=2020&amp;dept-sort=mean_rate", "平均達成率")]
+    assert "dept-page" not in header  # a new order starts on the first page
