@@ -348,7 +348,10 @@ class SizeRun:
             with self.counter.counting():
                 output = operation.run()
             figure.queries = self.counter.count
-        times = []
+        # A floor is timed right after each run of its operation, so that both see the same
+        # moments of a machine whose speed drifts (a VM's, by ±30 % over minutes).
+        floor = operation.floor_for(output) if operation.floor_for is not None and output is not None else None
+        times, floor_times = [], []
         for _ in range(self.options.repeat):
             operation.prepare()
             with self.counter.counting():
@@ -357,19 +360,17 @@ class SizeRun:
                 times.append(time.perf_counter() - started)
             if figure.queries is None:
                 figure.queries, output = self.counter.count, result
+                if operation.floor_for is not None and floor is None:
+                    floor = operation.floor_for(output)
+            if floor is not None:
+                started = time.perf_counter()
+                floor()
+                floor_times.append(time.perf_counter() - started)
             if sum(times) > self.options.budget_seconds:
                 break
         figure.runs = len(times)
         figure.median_ms = _ms(statistics.median(times))
-        if operation.floor_for is not None:
-            floor = operation.floor_for(output)
-            floor_times = []
-            for _ in range(self.options.repeat):
-                started = time.perf_counter()
-                floor()
-                floor_times.append(time.perf_counter() - started)
-                if sum(floor_times) > self.options.budget_seconds:
-                    break
+        if floor_times:
             figure.floor_ms = _ms(statistics.median(floor_times))
             figure.ratio = round(figure.median_ms / figure.floor_ms, 1) if figure.floor_ms else None
         if operation.trace_memory:
