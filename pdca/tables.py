@@ -38,6 +38,13 @@ def _nulls_last(name: str, descending: bool) -> OrderBy:
 MINE = _("（担当）")
 
 
+def _row_opening(mine: bool) -> tuple[str, str]:
+    """A row's opening tag and the mark after its name: highlighted for the clerk's own."""
+    if mine:
+        return '<tr class="highlight">', f'<span class="mine">{escape(str(MINE))}</span>'
+    return "<tr>", ""
+
+
 def rollup_cells(r: Rollup | None, bands: Sequence[Band]) -> str:
     """A roll-up's cells: mean rate, grade, grades by band, unreported, no target, judgement.
     Counts are ints (stored and summed as such); the plan's codes and labels are escaped."""
@@ -310,16 +317,13 @@ class DepartmentTable(GroupResultTable):
     name_columns = ("section_id", "section__bureau__name", "section__name")
 
     def row_start(self, section_id: int, bureau: str, section: str) -> str:
-        if section_id in self.mine:
-            opening, mark = '<tr class="highlight">', f' <span class="mine">{escape(str(MINE))}</span>'
-        else:
-            opening, mark = "<tr>", ""
-        return f'{opening}<td>{escape(bureau)}</td><th scope="row">{escape(section)}{mark}</th>'
+        opening, mark = _row_opening(section_id in self.mine)
+        return f'{opening}<td>{escape(bureau)}</td><th scope="row">{escape(section)}{" " if mark else ""}{mark}</th>'
 
 
 class RiskTable(FastTable):
-    """The dashboard's measures at risk, paged and sortable by links; the body is rendered
-    from the page's rows by the template (see GroupResultTable)."""
+    """The dashboard's measures at risk (see pdca.dashboard.measures_at_risk), paged and
+    sortable by links; its page is read as values (RiskRecord)."""
 
     code = tables.Column(verbose_name=_("施策No"), order_by=("order",))
     name = tables.Column(verbose_name=_("施策名"))
@@ -347,10 +351,7 @@ class RiskTable(FastTable):
 
     def row_html(self, record: RiskRecord) -> str:
         url = f"{reverse('measure_detail', kwargs={'code': record.code})}?year={self.fiscal_year}"
-        if record.pk in self.my_measures:
-            opening, mark = '<tr class="highlight">', f'<span class="mine">{escape(str(MINE))}</span>'
-        else:
-            opening, mark = "<tr>", ""
+        opening, mark = _row_opening(record.pk in self.my_measures)
         sections = "、".join(record.section_names)
         reasons = "、".join(str(reason) for reason in self.reasons_of(record))
         status = SubmissionStatus(record.risk_status).label
