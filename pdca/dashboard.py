@@ -120,9 +120,10 @@ def year_over_year(view: Overview) -> tuple[list[int], list[YearSeries]]:
 
 def group_results(plan_year: PlanYear, level: str) -> QuerySet[GroupResult]:
     """A level's stored roll-ups for a year, for a sortable, paged table (which reads its
-    page's names and figures as values). Selected by the plan year's id, not through a join on the plan and fiscal year:
-    with the id known, PostgreSQL walks the roll-ups' name index for a page in name order
-    (1 ms) instead of sorting every section of the plan (6 ms at 10,000 measures)."""
+    page's names and figures as values). Selected by the plan year's id, not through a join
+    on the plan and fiscal year: with the id known, PostgreSQL walks the roll-ups' name index
+    for a page in name order (1 ms) instead of sorting every section of the plan (6 ms at
+    10,000 measures)."""
     return GroupResult.objects.filter(plan_year=plan_year, level=level)
 
 

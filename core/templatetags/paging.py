@@ -30,8 +30,7 @@ class Pager:
     next_url: str | None
 
 
-@register.simple_tag(takes_context=True)
-def pager(context, page: Page, param: str) -> Pager:
+def _pager(context, page: Page, param: str) -> Pager:
     """Links to the pages near `page`, and to the previous and next ones."""
     url = link_maker(context["request"].GET, param)
     links = []
@@ -54,7 +53,7 @@ def pager_nav(context, page: Page, param: str, label: str) -> SafeString:
     and through the template each link cost about 30 µs."""
     if not page.has_other_pages():
         return mark_safe("")
-    p = pager(context, page, param)
+    p = _pager(context, page, param)
     items = []
     if p.previous_url:
         items.append(f'<li class="previous"><a href="{escape(p.previous_url)}">{escape(_("前へ"))}</a></li>')
