@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, FilteredRelation, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from measures.models import Field, Measure, MeasureSection, Pillar, Plan, PlanYear, ScheduleItem
 
@@ -63,6 +64,14 @@ def plan_years(plan: Plan) -> list[PlanYear]:
     if cached is None:
         cached = plan._plan_years_cache = list(PlanYear.objects.filter(plan=plan).order_by("fiscal_year"))
     return cached
+
+
+def plan_year_for(plan: Plan, fiscal_year: int) -> PlanYear:
+    """The plan's year `fiscal_year` (from `plan_years`), or 404 outside the plan's period."""
+    plan_year = next((y for y in plan_years(plan) if y.fiscal_year == fiscal_year), None)
+    if plan_year is None:
+        raise Http404(_("計画期間外の年度です。"))
+    return plan_year
 
 
 def measure_for_page(plan: Plan, code: str) -> Measure:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django_tables2 import RequestConfig
 
 from indicators.selectors import chosen_fiscal_year, plan_bands
-from measures.selectors import plan_for_request
+from measures.selectors import plan_for_request, plan_year_for
 from pdca import charts, dashboard, rights
 from pdca.filters import RiskFilter
 from pdca.models import Role
@@ -17,7 +17,7 @@ from pdca.tables import BureauTable, CountedPaginator, DepartmentTable, RiskTabl
 def dashboard_view(request):
     plan = plan_for_request(request)
     fiscal_year = chosen_fiscal_year(plan, request.GET.get("year"))
-    plan_year = plan.years.get(fiscal_year=fiscal_year)
+    plan_year = plan_year_for(plan, fiscal_year)
     bands = plan_bands(plan)
     overview = dashboard.overview(plan)
     head = dashboard.headline(overview, fiscal_year)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from core.fiscal_year import full_label
 from indicators.selectors import chosen_fiscal_year
 from measures.models import PlanYear
-from measures.selectors import plan_for_request
+from measures.selectors import plan_for_request, plan_year_for
 from pdca import rights
 from pdca.forms import EntryForm, ReviewForm
 from pdca.models import Submission
@@ -36,10 +36,7 @@ def _measure_year(request, code: str, fiscal_year: int):
     if measure is None:
         raise Http404(_("施策 %(code)s はありません。") % {"code": code})
     measure.plan = plan
-    plan_year = PlanYear.objects.filter(plan=plan, fiscal_year=fiscal_year).first()
-    if plan_year is None:
-        raise Http404(_("計画期間外の年度です。"))
-    return measure, plan_year
+    return measure, plan_year_for(plan, fiscal_year)
 
 
 def worklist_view(request):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from indicators.selectors import chosen_fiscal_year, measure_achievement_table, measure_results_for_year, rollup
-from measures.selectors import measure_for_page, measure_list, plan_for_request, plan_tree, plan_years
+from measures.selectors import measure_for_page, measure_list, plan_for_request, plan_tree, plan_year_for
 from pdca import charts, rights
 from pdca.filters import MeasureFilter
 from pdca.models import Role
@@ -59,9 +57,7 @@ def measure_detail_view(request, code: str):
     context = _year_context(plan, request)
     measure = measure_for_page(plan, code)
     rows, results = measure_achievement_table(measure)
-    plan_year = next((y for y in plan_years(plan) if y.fiscal_year == context["fiscal_year"]), None)
-    if plan_year is None:
-        raise Http404(_("計画期間外の年度です。"))
+    plan_year = plan_year_for(plan, context["fiscal_year"])
     submission = submission_for(measure, plan_year)
     context.update(
         measure=measure,
