@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
+from core.pagination import CountedPaginator
 from indicators.models import GroupResult, MeasureResult
 from indicators.selectors import Rollup, plan_bands, rollup, rollups_by_year
 from measures.models import Bureau, Measure, Pillar, Plan, PlanYear, ScheduleItem, SubPillar
@@ -84,9 +85,12 @@ def pillar_rows(view: Overview, fiscal_year: int, page_number: str | int | None 
     with roll-ups; and the page, for its pager."""
     plan = view.plan
     subpillars = SubPillar.objects.filter(pillar__plan=plan).order_by("pillar__order", "order")
-    paginator = Paginator(subpillars.values_list("pk", "pillar_id", "code", "name"), SUBPILLARS_PER_PAGE)
-    # The count the overview read with the pillars, instead of a COUNT(*) of its own.
-    paginator.count = sum(pillar.subpillar_count for pillar in view.pillars)
+    # Counted from what the overview read with the pillars, instead of a COUNT(*) of its own.
+    paginator = CountedPaginator(
+        subpillars.values_list("pk", "pillar_id", "code", "name"),
+        SUBPILLARS_PER_PAGE,
+        count=lambda: sum(pillar.subpillar_count for pillar in view.pillars),
+    )
     page = paginator.get_page(page_number)
     shown = list(page.object_list)
     by_subpillar = rollup(plan=plan, fiscal_year=fiscal_year, level="subpillar", ids=[pk for pk, *_rest in shown])

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 from typing import Any, NamedTuple
 
 import django_tables2 as tables
-from django.core.paginator import Paginator
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.expressions import OrderBy
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -387,16 +385,3 @@ class RiskRecord(NamedTuple):
     risk_delayed: bool
     risk_status: str
     section_names: list[str]
-
-
-class CountedPaginator(Paginator):
-    """A paginator told how to count its rows more cheaply than COUNT(*) over the page's own
-    query (see pdca.dashboard.measures_at_risk_count)."""
-
-    def __init__(self, object_list, per_page, *args, count: Callable[[], int], **kwargs):
-        self.count_rows = count
-        super().__init__(object_list, per_page, *args, **kwargs)
-
-    @cached_property
-    def count(self) -> int:
-        return self.count_rows()

@@ -6,12 +6,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django_tables2 import RequestConfig
 
+from core.pagination import CountedPaginator
 from indicators.selectors import chosen_fiscal_year, plan_bands
 from measures.selectors import plan_for_request, plan_year_for
 from pdca import charts, dashboard, rights
 from pdca.filters import RiskFilter
 from pdca.models import Role
-from pdca.tables import BureauTable, CountedPaginator, DepartmentTable, RiskTable
+from pdca.tables import BureauTable, DepartmentTable, RiskTable
 
 
 def dashboard_view(request):
