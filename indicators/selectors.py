@@ -7,7 +7,7 @@ Roll-ups are read from GroupResult, kept current with every MeasureResult write
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
@@ -58,6 +58,17 @@ class StoredRollup(NamedTuple):
 
 
 ROLLUP_COLUMNS = StoredRollup._fields
+# A GroupResult's group columns; exactly its level's own is set (none for the plan).
+GROUP_COLUMNS = tuple(f"{name}_id" for name in GroupResult.GROUP_FIELDS.values() if name)
+
+
+def _stored_rollups(rows, *leading: str) -> Iterator[tuple]:
+    """(the `leading` columns…, group id, StoredRollup) for each GroupResult row, read as
+    plain values in one query."""
+    width, groups = len(leading), len(GROUP_COLUMNS)
+    for row in rows.values_list(*leading, *GROUP_COLUMNS, *ROLLUP_COLUMNS):
+        group_id = next((pk for pk in row[width : width + groups] if pk is not None), None)
+        yield (*row[:width], group_id, StoredRollup(*row[width + groups :]))
 
 
 def rollup(*, plan: Plan, fiscal_year: int, level: str, ids: Iterable[int] | None = None) -> dict[int | None, Rollup]:
@@ -65,30 +76,19 @@ def rollup(*, plan: Plan, fiscal_year: int, level: str, ids: Iterable[int] | Non
     read from the stored GroupResult rows: one query, whatever the number of measures.
     `ids` narrows a level to some groups (a page of a table)."""
     rows = GroupResult.objects.filter(plan_year__plan=plan, plan_year__fiscal_year=fiscal_year, level=level)
-    group = GroupResult.GROUP_FIELDS[level]
     if ids is not None:
-        rows = rows.filter(**{f"{group}_id__in": list(ids)})
-    key = f"{group}_id" if group else "level"
-    return {
-        (group_id if group else None): rollup_of(plan, StoredRollup(*values))
-        for group_id, *values in rows.values_list(key, *ROLLUP_COLUMNS)
-    }
+        rows = rows.filter(**{f"{GroupResult.GROUP_FIELDS[level]}_id__in": list(ids)})
+    return {group_id: rollup_of(plan, stored) for group_id, stored in _stored_rollups(rows)}
 
 
 def rollups_by_year(*, plan: Plan, levels: Iterable[str]) -> dict[tuple[int, str, int | None], Rollup]:
     """Every plan year's roll-ups for some (small) levels, keyed by (fiscal year, level,
     group id): the year-over-year lines in one query."""
     rows = GroupResult.objects.filter(plan_year__plan=plan, level__in=list(levels))
-    groups = [f"{name}_id" for name in GroupResult.GROUP_FIELDS.values() if name]
-    found = {}
-    for fiscal_year, level, *ids_and_values in rows.values_list(
-        "plan_year__fiscal_year", "level", *groups, *ROLLUP_COLUMNS
-    ):
-        ids, values = ids_and_values[: len(groups)], ids_and_values[len(groups) :]
-        group = GroupResult.GROUP_FIELDS[level]
-        group_id = ids[groups.index(f"{group}_id")] if group else None
-        found[(fiscal_year, level, group_id)] = rollup_of(plan, StoredRollup(*values))
-    return found
+    return {
+        (fiscal_year, level, group_id): rollup_of(plan, stored)
+        for fiscal_year, level, group_id, stored in _stored_rollups(rows, "plan_year__fiscal_year", "level")
+    }
 
 
 def rollup_of(plan: Plan, row: GroupResult | StoredRollup) -> Rollup:
