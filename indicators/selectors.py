@@ -205,10 +205,7 @@ def measure_achievement_table(measure: Measure) -> tuple[list[IndicatorRow], dic
     # By the indicators' ids (the unique indexes), not by a join on the measure.
     ids = [i.pk for i in indicators]
     targets = {(t.indicator_id, t.plan_year_id): t for t in Target.objects.filter(indicator_id__in=ids).order_by()}
-    actuals = {
-        (a.indicator_id, a.plan_year_id): a
-        for a in Actual.objects.filter(indicator_id__in=ids).select_related("entered_by").order_by()
-    }
+    actuals = {(a.indicator_id, a.plan_year_id): a for a in Actual.objects.filter(indicator_id__in=ids).order_by()}
     rows = []
     for indicator in indicators:
         cells = []
@@ -219,9 +216,8 @@ def measure_achievement_table(measure: Measure) -> tuple[list[IndicatorRow], dic
                 IndicatorYear(year, target, actual, stored_indicator_achievement(indicator, target, actual, rules))
             )
         rows.append(IndicatorRow(indicator, cells))
-    results = {
-        r.plan_year.fiscal_year: r for r in MeasureResult.objects.filter(measure=measure).select_related("plan_year")
-    }
+    fiscal_years = {year.pk: year.fiscal_year for year in years}
+    results = {fiscal_years[r.plan_year_id]: r for r in MeasureResult.objects.filter(measure=measure).order_by()}
     return rows, results
 
 

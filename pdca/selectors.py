@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
-from itertools import chain
 
 from django.db.models import Count, Q
 
@@ -13,6 +13,7 @@ from core.fiscal_year import full_label
 from core.numbers import format_decimal
 from indicators.models import Actual, MilestoneStatus, Target
 from measures.models import Measure, Plan, PlanYear, ScheduleItem
+from measures.selectors import plan_years
 from pdca import rights
 from pdca.models import ProgressStatus, ScheduleProgress, Submission, SubmissionStatus, Transition
 
@@ -116,14 +117,20 @@ def previous_act_text(measure: Measure, plan_year: PlanYear) -> str:
 
 @dataclass
 class Change:
-    when: object
+    when: datetime
     who: str
     what: str
     old: str
     new: str
 
 
-def measure_history(measure: Measure, limit: int = 100) -> list[Change]:
+def measure_history(
+    measure: Measure,
+    *,
+    indicator_names: dict[int, str] | None = None,
+    item_names: dict[int, str] | None = None,
+    limit: int = 100,
+) -> list[Change]:
     """The latest changes of this measure's actuals, targets, reports and progress: who,
     when, old, new.
 
@@ -131,13 +138,28 @@ def measure_history(measure: Measure, limit: int = 100) -> list[Change]:
     rather than model instances, so that a measure saved a thousand times costs no more than
     one saved a hundred times. A record whose predecessor lies beyond that window is left out
     rather than shown as a change from nothing.
-    """
-    changes: list[Change] = []
-    labels = dict(chain(SubmissionStatus.choices, MilestoneStatus.choices, ProgressStatus.choices))
 
-    def walk(history_qs, describe, fields, *related):
-        names = [name for name, _label in fields]
-        columns = ["id", "history_type", "history_date", "history_user__username", *names, *related]
+    The records are picked by the ids of the measure's indicators and schedule items and
+    named from `indicator_names` and `item_names` (id → name), which a caller that has read
+    them passes in; joins to name them would cost more than the reads themselves.
+    """
+    if indicator_names is None:
+        indicator_names = dict(measure.indicators.values_list("pk", "name"))
+    if item_names is None:
+        item_names = dict(measure.schedule_items.values_list("pk", "name"))
+    year_labels = {year.pk: full_label(year.fiscal_year) for year in plan_years(measure.plan)}
+    # A status is shown by its own field's label: "not_started" is 未入力 for a report but
+    # 未着手 for progress, and free text is shown as typed.
+    submission, progress, milestone = (
+        {value: str(label) for value, label in choices}
+        for choices in (SubmissionStatus.choices, ProgressStatus.choices, MilestoneStatus.choices)
+    )
+    # Raw values until the newest `limit` are picked: only those are put into words.
+    changes: list[tuple] = []
+
+    def walk(history_qs, describe, fields, owner):
+        names = [name for name, _label, _choices in fields]
+        columns = ["id", "history_type", "history_date", "history_user__username", "plan_year_id", owner, *names]
         window = list(history_qs.order_by("-history_date", "-history_id").values(*columns)[: limit + 1])
         window.reverse()
         truncated = len(window) > limit
@@ -147,73 +169,82 @@ def measure_history(measure: Measure, limit: int = 100) -> list[Change]:
             previous_by_object[record["id"]] = record
             if before is None and truncated and record["history_type"] != "+":
                 continue
-            for name, label in fields:
+            for name, label, choices in fields:
                 old = before[name] if before else ""
                 new = "" if record["history_type"] == "-" else record[name]
                 if old != new and not (old in (None, "") and new in (None, "")):
-                    changes.append(
-                        Change(
-                            record["history_date"],
-                            record["history_user__username"] or "—",
-                            f"{describe(record)}：{label}",
-                            _display(old, labels),
-                            _display(new, labels),
-                        )
-                    )
-
-    def year(record) -> str:
-        return full_label(record["plan_year__fiscal_year"])
+                    what = f"{describe(record[owner])}（{year_labels[record['plan_year_id']]}）：{label}"
+                    who = record["history_user__username"] or "—"
+                    changes.append((record["history_date"], who, what, old, new, choices))
 
     walk(
-        Actual.history.filter(indicator__measure=measure),
-        lambda r: f"{r['indicator__name']}（{year(r)}）",
-        [("value", "実績値"), ("milestone_status", "達成状況"), ("description", "実施内容")],
-        "indicator__name",
-        "plan_year__fiscal_year",
+        Actual.history.filter(indicator_id__in=list(indicator_names)),
+        indicator_names.__getitem__,
+        [("value", "実績値", None), ("milestone_status", "達成状況", milestone), ("description", "実施内容", None)],
+        "indicator_id",
     )
     walk(
-        Target.history.filter(indicator__measure=measure),
-        lambda r: f"{r['indicator__name']}（{year(r)}）",
-        [("text", "目標")],
-        "indicator__name",
-        "plan_year__fiscal_year",
+        Target.history.filter(indicator_id__in=list(indicator_names)),
+        indicator_names.__getitem__,
+        [("text", "目標", None)],
+        "indicator_id",
     )
     walk(
-        Submission.history.filter(measure=measure),
-        lambda r: f"年度報告（{year(r)}）",
+        Submission.history.filter(measure_id=measure.pk),
+        lambda _measure_id: "年度報告",
         [
-            ("status", "状態"),
-            ("achievements_text", "取組実績"),
-            ("issues_text", "課題"),
-            ("next_steps_text", "今後の方向性"),
+            ("status", "状態", submission),
+            ("achievements_text", "取組実績", None),
+            ("issues_text", "課題", None),
+            ("next_steps_text", "今後の方向性", None),
         ],
-        "plan_year__fiscal_year",
+        "measure_id",
     )
     walk(
-        ScheduleProgress.history.filter(schedule_item__measure=measure),
-        lambda r: f"取組「{r['schedule_item__name']}」（{year(r)}）",
-        [("status", "進捗"), ("note", "補足")],
-        "schedule_item__name",
-        "plan_year__fiscal_year",
+        ScheduleProgress.history.filter(schedule_item_id__in=list(item_names)),
+        lambda pk: f"取組「{item_names[pk]}」",
+        [("status", "進捗", progress), ("note", "補足", None)],
+        "schedule_item_id",
     )
-    changes.sort(key=lambda c: c.when, reverse=True)
-    return changes[:limit]
+    changes.sort(key=lambda c: c[0], reverse=True)
+    return [
+        Change(when, who, what, _display(old, choices), _display(new, choices))
+        for when, who, what, old, new, choices in changes[:limit]
+    ]
 
 
-def _display(value, labels: dict[str, str]) -> str:
+def _display(value, choices: dict[str, str] | None) -> str:
     if value in (None, ""):
         return "—"
     if isinstance(value, Decimal):
         return format_decimal(value)
-    return str(labels.get(value, value))
+    return choices.get(value, value) if choices else str(value)
 
 
-def transitions_for(measure: Measure) -> list[Transition]:
-    return list(
-        Transition.objects.filter(submission__measure=measure)
-        .select_related("user", "submission__plan_year")
+@dataclass(frozen=True)
+class TransitionRow:
+    at: datetime
+    fiscal_year: int
+    user: str
+    from_label: str
+    to_label: str
+    comment: str
+
+
+def transitions_for(measure: Measure) -> list[TransitionRow]:
+    """The measure's workflow moves, newest first, as values."""
+    labels = dict(SubmissionStatus.choices)
+    rows = (
+        Transition.objects.filter(submission__measure_id=measure.pk)
         .order_by("-at", "-pk")
+        .values_list(
+            "at", "submission__plan_year__fiscal_year", "user__username", "from_status", "to_status", "comment"
+        )
     )
+    return [
+        TransitionRow(at, fiscal_year, user or "—", str(labels.get(old, old)), str(labels.get(new, new)), comment)
+        for at, fiscal_year, user, old, new, comment in rows
+    ]
 
 
 # The path from a measure to the group it counts in, per roll-up level (as in GroupResult).

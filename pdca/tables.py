@@ -13,6 +13,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.db.models.expressions import OrderBy
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from core.fiscal_year import full_label
@@ -77,6 +78,30 @@ def tree_rows(rows: Sequence[Any], bands: Sequence[Band], fiscal_year: int) -> s
             f'<td class="num">{int(row.rollup.measures)}</td>{rollup_cells(row.rollup, bands)}</tr>'
         )
     return "\n".join(html)
+
+
+def _when(moment) -> str:
+    """A history time as the measure page shows it: local time to the minute."""
+    return escape(localtime(moment).strftime("%Y-%m-%d %H:%M"))
+
+
+def history_rows(changes: Sequence[Any]) -> str:
+    """The measure page's change history (pdca.selectors.Change): when, who, what, old, new.
+    Up to a hundred rows, hence written here rather than through the template."""
+    return "\n".join(
+        f"<tr><td>{_when(c.when)}</td><td>{escape(c.who)}</td><td>{escape(c.what)}</td>"
+        f"<td>{escape(c.old)}</td><td>{escape(c.new)}</td></tr>"
+        for c in changes
+    )
+
+
+def transition_rows(transitions: Sequence[Any]) -> str:
+    """The measure page's workflow moves (pdca.selectors.TransitionRow)."""
+    return "\n".join(
+        f"<tr><td>{_when(t.at)}</td><td>{escape(full_label(t.fiscal_year))}</td><td>{escape(t.user)}</td>"
+        f"<td>{escape(t.from_label)} → {escape(t.to_label)}</td><td>{escape(t.comment)}</td></tr>"
+        for t in transitions
+    )
 
 
 @dataclass

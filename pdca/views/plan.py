@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django_tables2 import RequestConfig
 
 from indicators.selectors import chosen_fiscal_year, measure_achievement_table, measure_results_for_year, rollup
-from measures.selectors import measure_for_page, measure_list, plan_for_request, plan_tree, plan_year_for
+from measures.selectors import measure_card, measure_list, plan_for_request, plan_tree, plan_year_for
 from pdca import charts, rights
 from pdca.filters import MeasureFilter
 from pdca.models import Role
@@ -55,19 +55,25 @@ def measure_list_view(request):
 def measure_detail_view(request, code: str):
     plan = plan_for_request(request)
     context = _year_context(plan, request)
-    measure = measure_for_page(plan, code)
+    card = measure_card(plan, code)
+    measure = card.measure
     rows, results = measure_achievement_table(measure)
     plan_year = plan_year_for(plan, context["fiscal_year"])
     submission = submission_for(measure, plan_year)
     context.update(
         measure=measure,
+        card=card,
         indicator_rows=rows,
         measure_results=results,
         submission=submission,
         may_edit=rights.may_edit(request.user, measure, plan_year, submission),
         may_review=rights.may_review(request.user, submission if submission.pk else None),
         may_reopen=rights.may_reopen(request.user, submission if submission.pk else None),
-        history=measure_history(measure),
+        history=measure_history(
+            measure,
+            indicator_names={row.indicator.pk: row.indicator.name for row in rows},
+            item_names={item.pk: item.name for item in card.schedule},
+        ),
         transitions=transitions_for(measure),
         indicator_charts=_indicator_charts(plan, rows),
     )

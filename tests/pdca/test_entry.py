@@ -287,6 +287,39 @@ def test_the_measure_page_shows_who_changed_what(client_for):
     assert "進捗</td><td>—</td><td>完了</td>" in history
 
 
+def test_the_history_names_a_status_by_its_own_field_and_shows_free_text_as_typed(client_for):
+    data = form_data()
+    item = measure(CODE).schedule_items.filter(years__fiscal_year=YEAR).first()
+    data[f"sch-{item.pk}-note"] = "done"  # a note that happens to spell a progress status
+    client_for("staff").post(entry_url(), data)
+    page = client_for("viewer").get(reverse("measure_detail", args=[CODE]) + f"?year={YEAR}").content.decode()
+    history = page[page.index("実績・目標・報告の変更") :]
+    # "not_started" is 未入力 for a report (未着手 is the progress status of that name).
+    assert "年度報告（令和4年度 (2022)）：状態</td><td>未入力</td><td>入力中</td>" in history
+    assert f"取組「{item.name}」（令和4年度 (2022)）：補足</td><td>—</td><td>done</td>" in history
+
+
+def test_the_measure_page_lists_workflow_moves_with_their_reasons_escaped(client_for):
+    _submit(client_for)
+    client_for("hq").post(review_url("return"), {"comment": "<b>根拠</b>を添付"})
+    page = client_for("viewer").get(reverse("measure_detail", args=[CODE]) + f"?year={YEAR}").content.decode()
+    moves = page[page.index("報告の状態の変更") : page.index("実績・目標・報告の変更")]
+    rows = re.findall(r"<tr><td>[^<]+</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", moves)
+    assert rows == [
+        ("令和4年度 (2022)", "p-hq", "提出済 → 差戻し", "&lt;b&gt;根拠&lt;/b&gt;を添付"),
+        ("令和4年度 (2022)", "p-staff", "入力中 → 提出済", ""),
+        ("令和4年度 (2022)", "p-staff", "未入力 → 入力中", ""),
+    ]
+
+
+def test_the_schedule_grid_marks_the_years_each_activity_runs(client_for):
+    page = client_for("viewer").get(reverse("measure_detail", args=["I-①-イ-01"])).content.decode()
+    grid = page[page.index("schedule-grid") :]
+    row = grid[grid.index("ウェブサイトの改修</th>") :]
+    cells = re.findall(r'<td class="schedule-cell">(.*?)</td>', row[: row.index("</tr>")])
+    assert ["●" in cell for cell in cells] == [True, False, False, False]
+
+
 def test_a_long_history_shows_its_latest_changes_and_no_change_from_nothing(client_for):
     from pdca.selectors import measure_history
 
