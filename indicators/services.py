@@ -7,7 +7,7 @@ this year?") belongs to `pdca.rights`, which every user-facing write asks first.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -143,6 +143,8 @@ def measure_actuals_record(
     user: AbstractBaseUser | None,
     is_demo: bool = False,
     rules: achievement.Rules | None = None,
+    indicators: Sequence[Indicator] | None = None,
+    targets: dict[int, Target] | None = None,
 ) -> None:
     """Record a measure's actuals for a year in one go, as an entry form does.
 
@@ -150,6 +152,10 @@ def measure_actuals_record(
     (each with its history row) and emptied ones removed; then the measure's result and the
     roll-ups are refreshed once, from what is already in memory. Nothing is written unless
     everything is (the caller's transaction, or this one).
+
+    A caller that has just read the measure's indicators and the year's targets (by
+    indicator id), as the entry form has, passes them in; they are read here otherwise.
+    Either way they are read without a lock, as a target change takes none on actuals.
     """
     if plan_year.plan_id != measure.plan_id:
         raise ValidationError("年度が施策の計画と一致しません。")
@@ -157,9 +163,12 @@ def measure_actuals_record(
         raise ValidationError("別の施策の指標です。")
     with service_atomic():
         rules = rules or rules_for(measure.plan)
-        indicators = {i.pk: i for i in Indicator.objects.filter(measure=measure).order_by()}
+        if indicators is None:
+            indicators = Indicator.objects.filter(measure=measure).order_by()
+        indicators = {i.pk: i for i in indicators}
         year_rows = {"indicator_id__in": list(indicators), "plan_year": plan_year}
-        targets = {t.indicator_id: t for t in Target.objects.filter(**year_rows).order_by()}
+        if targets is None:
+            targets = {t.indicator_id: t for t in Target.objects.filter(**year_rows).order_by()}
         actuals = {a.indicator_id: a for a in Actual.objects.select_for_update().filter(**year_rows).order_by()}
         to_create: list[Actual] = []
         to_update: list[Actual] = []

@@ -3,6 +3,7 @@ all inside one transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -82,12 +83,22 @@ def _transition(submission: Submission, to_status: str, user, comment: str = "")
 
 
 def entry_save(
-    *, user, measure: Measure, plan_year: PlanYear, entry: Entry, expected_version: int, submit: bool = False
+    *,
+    user,
+    measure: Measure,
+    plan_year: PlanYear,
+    entry: Entry,
+    expected_version: int,
+    submit: bool = False,
+    indicators: Sequence[Indicator] | None = None,
+    targets: dict[int, Target] | None = None,
 ) -> SaveResult:
     """Save a measure-year's entry as a draft, and submit it when asked and complete.
 
     All or nothing. Raises PermissionDenied, or ConflictError when someone saved in between
     (nothing written). A submit with gaps still saves the draft and returns the gaps.
+    `indicators` and `targets` are what the form was built on (`pdca.selectors.entry_rows`),
+    when the caller has them; see `measure_actuals_record`.
     """
     with transaction.atomic():
         submission = _locked_submission(measure, plan_year)
@@ -108,6 +119,8 @@ def entry_save(
                 for item in entry.indicators
             ],
             user=user,
+            indicators=indicators,
+            targets=targets,
         )
         current = {
             p.schedule_item_id: p

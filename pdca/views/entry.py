@@ -75,6 +75,8 @@ def entry_view(request, code: str, fiscal_year: int):
                     entry=form.to_entry(),
                     expected_version=form.cleaned_data["version"],
                     submit="submit" in request.POST,
+                    indicators=indicators,
+                    targets=targets,
                 )
             except ConflictError as error:
                 conflict = error.current

@@ -6,6 +6,8 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from indicators.models import Actual, MeasureResult
@@ -62,6 +64,16 @@ def test_owning_staff_saves_full_width_numbers_as_a_draft(client_for):
     assert submission.status == SubmissionStatus.DRAFT
     result = MeasureResult.objects.get(measure__code=CODE, plan_year__fiscal_year=YEAR)
     assert (result.rate, result.grade) == (Decimal("1.0000"), "A")
+
+
+def test_a_save_reads_the_indicators_and_targets_once_for_the_form_and_the_save(client_for):
+    client, data = client_for("staff"), form_data()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.post(entry_url(), data).status_code == 302
+    for table in ("indicators_indicator", "indicators_target"):
+        reads = [q["sql"] for q in captured if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"]]
+        assert len(reads) == 1, table
+    assert Actual.objects.get(indicator__measure__code=CODE, plan_year__fiscal_year=YEAR).grade == "A"
 
 
 def test_submit_moves_the_report_to_submitted(client_for):
