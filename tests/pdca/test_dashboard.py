@@ -182,6 +182,19 @@ def test_the_demo_banner_shows_while_demo_data_exists_and_clear_keeps_real_entri
     assert not MeasureResult.objects.filter(plan_year__fiscal_year=2020, outcome="graded").exists()
 
 
+def test_the_demo_banner_follows_the_plan_on_screen(client_for, plan):
+    call_command("seed_demo", stdout=StringIO())
+    other = synthetic_plan_create(measures=5, code="synthetic-small")
+    client = client_for("viewer")
+    assert "デモデータ" in client.get(reverse("measure_list") + f"?plan={plan.code}").content.decode()
+    assert "デモデータ" not in client.get(reverse("measure_list") + f"?plan={other.code}").content.decode()
+    # Remembered by the session from here on, and read with the plan in one query.
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("measure_list")).content.decode()
+    assert "デモデータ" not in page and other.name in page
+    assert len([q for q in queries if q["sql"].startswith('SELECT "measures_plan"."id"')]) == 1
+
+
 def test_seed_demo_gives_a_spread_of_grades_and_statuses(plan):
     call_command("seed_demo", stdout=StringIO())
     grades = set(MeasureResult.objects.filter(plan_year__fiscal_year=2021).values_list("grade", flat=True))
