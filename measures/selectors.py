@@ -5,24 +5,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models import Count, FilteredRelation, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from measures.models import Field, Measure, MeasureSection, Pillar, Plan, PlanYear
 
 
-def _plans() -> QuerySet[Plan]:
-    """Plans newest first, each knowing whether it holds demo actuals: the frame's banner
-    (pdca.context_processors) reads that with the plan instead of by a query of its own."""
-    demo = PlanYear.objects.filter(plan=OuterRef("pk"), actuals__is_demo=True)
-    return Plan.objects.annotate(has_demo_data=Exists(demo)).order_by("-first_fiscal_year", "code")
-
-
 def plan_current(code: str | None = None) -> Plan:
     """The plan named by `code`, or by default the newest one (a successor plan replaces the
     old on screen)."""
-    plan = _plans().filter(code=code).first() if code else _plans().first()
+    plans = Plan.objects.order_by("-first_fiscal_year", "code")
+    plan = plans.filter(code=code).first() if code else plans.first()
     if plan is None:
         raise Http404("計画が見つかりません。python manage.py load_plan で読み込んでください。")
     return plan
@@ -30,8 +24,7 @@ def plan_current(code: str | None = None) -> Plan:
 
 def plan_for_request(request) -> Plan:
     """The plan a page shows: `?plan=CODE` chooses one and the session remembers it, so that
-    every link afterwards stays on that plan; otherwise the newest. The request keeps it as
-    `request.plan` for the page's frame."""
+    every link afterwards stays on that plan; otherwise the newest."""
     code = request.GET.get("plan")
     if code:
         plan = plan_current(code)
@@ -40,8 +33,8 @@ def plan_for_request(request) -> Plan:
             request.session["plan"] = plan.code
     else:
         remembered = request.session.get("plan")
-        plan = (_plans().filter(code=remembered).first() if remembered else None) or plan_current()
-    request.plan = plan
+        # One read: a remembered plan that has since been deleted gives way to the newest.
+        plan = (Plan.objects.filter(code=remembered).first() if remembered else None) or plan_current()
     return plan
 
 

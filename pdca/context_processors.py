@@ -1,4 +1,4 @@
-"""What every page's frame needs: the user's role (for the menu) and whether demo data is shown."""
+"""What every page's frame needs: the user's role (for the menu) and whether demo data exists."""
 
 from __future__ import annotations
 
@@ -15,14 +15,5 @@ def app(request) -> dict:
         # Which Excel links to show; the views ask pdca.rights again.
         "may_export": hasattr(request, "user") and rights.may_export(request.user),
         "may_use_template": hasattr(request, "user") and rights.may_use_template(request.user),
-        "demo_data_present": role is not None and _demo_data_present(request),
+        "demo_data_present": role is not None and Actual.objects.filter(is_demo=True).exists(),
     }
-
-
-def _demo_data_present(request) -> bool:
-    """Whether the plan on screen holds demo actuals (read with it by
-    measures.selectors.plan_for_request); on a page without a plan, whether any does."""
-    plan = getattr(request, "plan", None)
-    if plan is not None and hasattr(plan, "has_demo_data"):
-        return plan.has_demo_data
-    return Actual.objects.filter(is_demo=True).exists()
