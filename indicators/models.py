@@ -189,7 +189,7 @@ class GroupResult(models.Model):
     Kept current in the same transaction as every MeasureResult write (indicators.group_results),
     so that the dashboard reads a handful of rows, whatever the number of measures, instead of
     aggregating every measure on each request. The sum of rates is kept exactly, so the mean
-    is the exact decimal mean rounded half-up, as Excel shows it.
+    is the exact decimal mean, cut to four places like every stored rate.
     """
 
     class Level(models.TextChoices):

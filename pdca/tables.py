@@ -270,7 +270,8 @@ class GroupResultTable(FastTable):
     def order_grade(self, queryset, is_descending: bool):
         return self.order_mean_rate(queryset, is_descending)
 
-    # The columns that name a row's group, read with its figures.
+    # The columns that name a row's group, read with its figures: the names stored on the
+    # row itself (kept current by every rebuild), so that a page needs no join.
     name_columns: tuple[str, ...] = ()
 
     def page_rows(self) -> list[tuple]:
@@ -300,7 +301,7 @@ class BureauTable(GroupResultTable):
         sequence = ("bureau", "measures", "mean_rate", "grade", "grades", "unreported", "no_target", "judgement")
         order_by = ("bureau",)
 
-    name_columns = ("bureau__name",)
+    name_columns = ("sort_bureau",)
 
     def row_start(self, bureau: str) -> str:
         return f'<tr><th scope="row">{escape(bureau)}</th>'
@@ -337,7 +338,7 @@ class DepartmentTable(GroupResultTable):
         self.mine = mine
         super().__init__(*args, **kwargs)
 
-    name_columns = ("section_id", "section__bureau__name", "section__name")
+    name_columns = ("section_id", "sort_bureau", "sort_section")
 
     def row_start(self, section_id: int, bureau: str, section: str) -> str:
         opening, mark = _row_opening(section_id in self.mine)
