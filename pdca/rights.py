@@ -39,9 +39,14 @@ def user_sections(user) -> QuerySet[Section]:
 
 
 def owns_measure(user, measure: Measure) -> bool:
+    """Whether a clerk's sections own the measure; asked once per measure instance (a
+    request's), as a save asks again under its lock what the page asked before."""
     if role_of(user) != Role.STAFF:
         return False
-    return measure.measure_sections.filter(section__members__user=user).exists()
+    owners = measure.__dict__.setdefault("_owned_by", {})
+    if user.pk not in owners:
+        owners[user.pk] = measure.measure_sections.filter(section__members__user=user).exists()
+    return owners[user.pk]
 
 
 def measures_owned_by(user, plan) -> QuerySet[Measure]:

@@ -57,16 +57,15 @@ def worklist_view(request):
 
 def entry_view(request, code: str, fiscal_year: int):
     measure, plan_year = _measure_year(request, code, fiscal_year)
-    submission = submission_for(measure, plan_year)
-    decision = rights.may_edit(request.user, measure, plan_year, submission)
-    if not decision:
-        raise PermissionDenied(decision.reason)
     indicators, targets, items = entry_rows(measure, plan_year)
     form_kwargs = {"indicators": indicators, "targets": targets, "schedule_items": items}
     conflict = None
+    form = None
     if request.method == "POST":
         form = EntryForm(request.POST, **form_kwargs)
         if form.is_valid():
+            # entry_save decides the right itself, on the submission it locks (PermissionDenied);
+            # every other way through this view asks below, before showing anything.
             try:
                 result = entry_save(
                     user=request.user,
@@ -89,7 +88,11 @@ def entry_view(request, code: str, fiscal_year: int):
                 )
             else:
                 return _after_save(request, measure, plan_year, result)
-    else:
+    submission = submission_for(measure, plan_year)
+    decision = rights.may_edit(request.user, measure, plan_year, submission)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    if form is None:
         actuals, progress = entry_values(plan_year, indicators, items)
         form = EntryForm(initial=EntryForm.initial_for(submission, actuals, progress), **form_kwargs)
     if conflict is not None:

@@ -222,6 +222,38 @@ def test_every_write_route_refuses_those_without_rights_and_changes_nothing(
     assert _state() == before
 
 
+@pytest.mark.parametrize("persona", ["other_staff", "viewer"])
+def test_a_rejected_form_from_someone_without_rights_is_refused_not_shown_back(client_for, persona):
+    data = form_data()
+    data[indicator_field()] = "八十五"  # invalid: the form would come back with an error
+    before = _state()
+    response = client_for(persona).post(entry_url(), data)
+    assert response.status_code == 403
+    assert "八十五" not in response.content.decode()
+    assert _state() == before
+
+
+def test_a_clerks_save_asks_once_whether_their_sections_own_the_measure(client_for):
+    client, data = client_for("staff"), form_data()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.post(entry_url(), data).status_code == 302
+    ownership = [q for q in captured if '"pdca_profile_sections"' in q["sql"] and "measures_measuresection" in q["sql"]]
+    assert len(ownership) == 1
+
+
+def test_ownership_is_asked_once_per_measure_instance_as_an_upload_asks_before_each_save(
+    personas, django_assert_num_queries
+):
+    from pdca import rights
+
+    m = measure(CODE)
+    plan_year = PlanYear.objects.get(plan=m.plan, fiscal_year=YEAR)
+    with django_assert_num_queries(2):
+        assert rights.may_edit(personas["staff"], m, plan_year, None)
+        assert rights.may_edit(personas["staff"], m, plan_year, None)
+        assert not rights.may_edit(personas["other_staff"], m, plan_year, None)
+
+
 @pytest.mark.parametrize(("route", "arrange"), [("approve", _submit), ("return", _submit), ("reopen", _approved)])
 def test_staff_cannot_review_even_their_own_measure(client_for, route, arrange):
     arrange(client_for)
