@@ -54,8 +54,10 @@ class PlainSelect(forms.Select):
             selected = option_value in wanted
             if selected:
                 wanted = []  # a single select marks its first match only, as Django's does
+            if not option_value.isdigit():  # a primary key needs no escaping (hundreds of them)
+                option_value = escape(option_value)
             options.append(
-                f'<option value="{escape(option_value)}"{" selected" if selected else ""}>{escape(str(label))}</option>'
+                f'<option value="{option_value}"{" selected" if selected else ""}>{escape(str(label))}</option>'
             )
         final_attrs = flatatt(self.build_attrs(self.attrs, attrs))
         return mark_safe(f'<select name="{escape(name)}"{final_attrs}>{"".join(options)}</select>')

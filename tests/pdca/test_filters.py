@@ -148,6 +148,8 @@ def test_a_plain_select_escapes_its_options_and_selects_the_first_match_only():
         '<option value="2" selected>二</option><option value="2">二の重複</option></select>'
     )
     assert '<option value="" selected>' in widget.render("x", None)
+    text_values = PlainSelect(choices=[('a"&<b>', "x"), ("2021", "y")]).render("x", None)
+    assert '<option value="a&quot;&amp;&lt;b&gt;">x</option><option value="2021">y</option>' in text_values
 
 
 def test_every_pillar_of_the_plan_stays_offered_however_large(plan, small_limit):
