@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
+import pytest
 from django.http import QueryDict
+from django.urls import NoReverseMatch, reverse
 
-from core.links import link_maker
+from core.links import link_maker, path_maker
 
 
 def test_a_link_sets_its_parameter_once_and_keeps_the_rest():
@@ -23,6 +25,21 @@ def test_without_other_parameters_the_link_is_only_the_parameter():
 
 def test_values_are_encoded():
     assert link_maker(QueryDict(""), "sort")("-mean_rate&x") == "?sort=-mean_rate%26x"
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["I-①-イ-01", "II-④-ア-01", "M-00042", "a b", "50%", "a?b#c&d=e", "<x>", "~:@!$'()*+,;=", "PATHMAKERVALUE", "é"],
+)
+def test_a_path_maker_gives_what_reverse_gives(code):
+    assert path_maker("measure_detail", "code")(code) == reverse("measure_detail", kwargs={"code": code})
+
+
+def test_a_path_maker_refuses_what_reverse_refuses():
+    make = path_maker("measure_detail", "code")
+    for code in ["a/b", ""]:
+        with pytest.raises(NoReverseMatch):
+            make(code)
 
 
 def _pager_html(query: str, number: int, count: int = 200, per_page: int = 10) -> str:
