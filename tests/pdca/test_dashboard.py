@@ -304,3 +304,30 @@ def test_the_sorted_column_says_so_and_links_to_the_other_order(client_for, some
     sorted_cells = re.findall(r'<th scope="col" aria-sort="(\w+)"><a href="([^"]+)">([^<]+)</a></th>', header)
     assert sorted_cells == [("descending", "?year=2020&amp;dept-sort=mean_rate", "平均達成率")]
     assert "dept-page" not in header  # a new order starts on the first page
+
+
+def test_every_sub_pillar_row_shows_its_own_roll_up_for_the_year_on_every_page(client_for):
+    """The sub-pillars are paged apart from their roll-ups (pdca.dashboard.pillar_rows): each
+    row must still show its own group's figures for the year chosen, on every page."""
+    from measures.models import SubPillar
+
+    large = synthetic_plan_create(measures=330, code="synthetic-tree")
+    subpillars = dict(SubPillar.objects.filter(pillar__plan=large).values_list("code", "pk"))
+    pages = (len(subpillars) + 19) // 20
+    assert pages > 1
+    row = re.compile(
+        r'<tr class="level-subpillar"><th scope="row"><a [^>]*>(\S+) [^<]*</a></th>'
+        r'<td class="num">(\d+)</td><td class="num">([^<]*)</td>'
+    )
+    client = client_for("viewer")
+    shown = {}
+    for year in (2020, 2021):
+        stored = rollup(plan=large, fiscal_year=year, level="subpillar")
+        expected = {code: (stored[pk].measures, format_rate(stored[pk].mean_rate)) for code, pk in subpillars.items()}
+        shown[year] = {}
+        for number in range(1, pages + 1):
+            url = reverse("dashboard") + f"?plan={large.code}&year={year}&sub-page={number}"
+            for code, measures, rate in row.findall(client.get(url).content.decode()):
+                shown[year][code] = (int(measures), rate)
+        assert shown[year] == expected, year
+    assert shown[2020] != shown[2021]  # so that a row showing another year's figures would fail
