@@ -13,6 +13,7 @@ whole plan, whatever the select offers.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from html import escape
 
 import django_filters
@@ -47,20 +48,27 @@ class PlainSelect(forms.Select):
         self._plain_choices = value
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
-        wanted = self.format_value(value)
-        options = []
-        for option_value, label in self.choices:
-            option_value = "" if option_value is None else str(option_value)
-            selected = option_value in wanted
-            if selected:
-                wanted = []  # a single select marks its first match only, as Django's does
-            if not option_value.isdigit():  # a primary key needs no escaping (hundreds of them)
-                option_value = escape(option_value)
-            options.append(
-                f'<option value="{option_value}"{" selected" if selected else ""}>{escape(str(label))}</option>'
-            )
+        # Labels as text (a lazy label would key the cache by whatever language asks first).
+        choices = tuple(("" if v is None else str(v), str(label)) for v, label in self.choices)
+        options = _options_html(choices, tuple(self.format_value(value)))
         final_attrs = flatatt(self.build_attrs(self.attrs, attrs))
-        return mark_safe(f'<select name="{escape(name)}"{final_attrs}>{"".join(options)}</select>')
+        return mark_safe(f'<select name="{escape(name)}"{final_attrs}>{options}</select>')
+
+
+@lru_cache(maxsize=64)
+def _options_html(choices: tuple[tuple[str, str], ...], wanted: tuple[str, ...]) -> str:
+    """The <option>s of a select, kept for the next request that offers the same options with
+    the same choice: a dashboard offers the same few hundred bureaus on every request, and
+    writing them out cost half a millisecond. Keyed by their content, so never stale."""
+    options = []
+    for option_value, label in choices:
+        selected = option_value in wanted
+        if selected:
+            wanted = ()  # a single select marks its first match only, as Django's does
+        if not option_value.isdigit():  # a primary key needs no escaping (hundreds of them)
+            option_value = escape(option_value)
+        options.append(f'<option value="{option_value}"{" selected" if selected else ""}>{escape(label)}</option>')
+    return "".join(options)
 
 
 class MeasureFilter(django_filters.FilterSet):

@@ -152,5 +152,24 @@ def test_a_plain_select_escapes_its_options_and_selects_the_first_match_only():
     assert '<option value="a&quot;&amp;&lt;b&gt;">x</option><option value="2021">y</option>' in text_values
 
 
+def test_a_plain_select_kept_for_reuse_follows_the_choice_the_options_and_the_language():
+    from django.utils import translation
+    from django.utils.functional import lazy
+
+    choices = [("", "すべて"), (1, "一"), (2, "二")]
+    assert '<option value="2" selected>' in PlainSelect(choices=choices).render("x", "2")
+    again = PlainSelect(choices=choices).render("x", "1")
+    assert '<option value="1" selected>' in again and '<option value="2">' in again
+    renamed = PlainSelect(choices=[("", "すべて"), (1, "一"), (2, "弐")]).render("x", "1")
+    assert ">弐</option>" in renamed and ">二</option>" not in renamed
+    # A lazy label, as empty_label is, says what the language of each request makes of it.
+    language = lazy(translation.get_language, str)()
+    for code in ("ja", "en", "ja"):
+        with translation.override(code):
+            assert f'<option value="" selected>{code}</option>' in PlainSelect(choices=[("", language)]).render(
+                "x", None
+            )
+
+
 def test_every_pillar_of_the_plan_stays_offered_however_large(plan, small_limit):
     assert offered(measure_filter(plan), "pillar") == labels(Pillar.objects.filter(plan=plan).order_by("order"))
