@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -105,6 +106,15 @@ def transition_rows(transitions: Sequence[Any]) -> str:
     )
 
 
+class _SharedColumns(OrderedDict):
+    """A table class's columns, which each table deep-copies so that it may change its own
+    (0.1–0.2 ms a table). Ours change none (no `extra_columns`, no hiding), so each table
+    gets a plain copy of the dict and shares the column objects."""
+
+    def __deepcopy__(self, memo) -> OrderedDict:
+        return OrderedDict(self)
+
+
 @dataclass
 class HeaderCell:
     label: str
@@ -123,6 +133,10 @@ class FastTable(tables.Table):
     more for rendering them than for its queries."""
 
     max_per_page = 100
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.base_columns = _SharedColumns(cls.base_columns)
 
     def page_rows(self) -> Sequence[Any]:
         raise NotImplementedError

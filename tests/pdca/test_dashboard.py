@@ -331,3 +331,26 @@ def test_every_sub_pillar_row_shows_its_own_roll_up_for_the_year_on_every_page(c
                 shown[year][code] = (int(measures), rate)
         assert shown[year] == expected, year
     assert shown[2020] != shown[2021]  # so that a row showing another year's figures would fail
+
+
+def test_tables_of_one_class_keep_their_own_order_and_header(rf, plan, some_results):
+    """Tables share their class's column objects (pdca.tables._SharedColumns): two tables of
+    one class, in one process, must still sort and head their columns each their own way."""
+    from django_tables2 import RequestConfig
+
+    from pdca.dashboard import group_results
+    from pdca.tables import DepartmentTable
+
+    plan_year = PlanYear.objects.get(plan=plan, fiscal_year=2020)
+    tables = {}
+    for order in ("mean_rate", "-mean_rate"):
+        table = DepartmentTable(group_results(plan_year, "section"), prefix="dept-", plan=plan, mine=set())
+        RequestConfig(rf.get("/", {"dept-sort": order}), paginate={"per_page": 100}).configure(table)
+        tables[order] = table
+    rates = {order: [row[1].mean_rate for row in table.page_rows()] for order, table in tables.items()}
+    graded = [rate for rate in rates["mean_rate"] if rate is not None]
+    assert len(set(graded)) > 1
+    assert [rate for rate in rates["-mean_rate"] if rate is not None] == graded[::-1]
+    assert 'aria-sort="ascending"' in tables["mean_rate"].header_row()
+    assert 'aria-sort="descending"' in tables["-mean_rate"].header_row()
+    assert tables["mean_rate"].columns["bureau"].column is tables["-mean_rate"].columns["bureau"].column
