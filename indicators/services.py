@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
 from core.db import columns_update, rows_write_with_history, service_atomic
 from indicators import achievement
@@ -101,7 +102,7 @@ def actual_record(
             if expected_version not in (None, 0):
                 raise StaleVersionError(Actual(indicator=indicator, plan_year=plan_year, version=0))
             actual = Actual(indicator=indicator, plan_year=plan_year, version=0)
-        target = Target.objects.filter(indicator=indicator, plan_year=plan_year).order_by("pk").first()
+        target = next(iter(_targets_locked(Target.objects.filter(indicator=indicator, plan_year=plan_year))), None)
         changed = _actual_fill(
             actual,
             indicator=indicator,
@@ -144,18 +145,18 @@ def measure_actuals_record(
     is_demo: bool = False,
     rules: achievement.Rules | None = None,
     indicators: Sequence[Indicator] | None = None,
-    targets: dict[int, Target] | None = None,
 ) -> None:
     """Record a measure's actuals for a year in one go, as an entry form does.
 
-    The year's rows are locked and read in one query; only those that changed are written
-    (each with its history row) and emptied ones removed; then the measure's result and the
-    roll-ups are refreshed once, from what is already in memory. Nothing is written unless
-    everything is (the caller's transaction, or this one).
+    The year's targets and actuals are locked and read (a query each); only the actuals that
+    changed are written (each with its history row) and emptied ones removed; then the
+    measure's result and the roll-ups are refreshed once, from what is already in memory.
+    Nothing is written unless everything is (the caller's transaction, or this one).
 
-    A caller that has just read the measure's indicators and the year's targets (by
-    indicator id), as the entry form has, passes them in; they are read here otherwise.
-    Either way they are read without a lock, as a target change takes none on actuals.
+    The targets are read under `_targets_locked`, the lock a target change takes first: a
+    change made while a form was open is the one its rates are computed with, and the
+    measure's stored result that the roll-ups' deltas start from is the one after it. A
+    caller that has just read the measure's indicators (as the entry form has) passes them in.
     """
     if plan_year.plan_id != measure.plan_id:
         raise ValidationError("年度が施策の計画と一致しません。")
@@ -167,8 +168,7 @@ def measure_actuals_record(
             indicators = Indicator.objects.filter(measure=measure).order_by()
         indicators = {i.pk: i for i in indicators}
         year_rows = {"indicator_id__in": list(indicators), "plan_year": plan_year}
-        if targets is None:
-            targets = {t.indicator_id: t for t in Target.objects.filter(**year_rows).order_by()}
+        targets = {t.indicator_id: t for t in _targets_locked(Target.objects.filter(**year_rows))}
         actuals = {a.indicator_id: a for a in Actual.objects.select_for_update().filter(**year_rows).order_by()}
         to_create: list[Actual] = []
         to_update: list[Actual] = []
@@ -267,13 +267,26 @@ def _actual_fill(
 
 
 def target_update(*, target: Target, text: str, value: Decimal | None) -> Target:
-    """Change a printed target (HQ only); recompute what depends on it."""
+    """Change a printed target (HQ only); recompute what depends on it.
+
+    Every target of the measure is locked first (`_targets_locked`), so that an entry save
+    of the measure, which locks its year's targets before reading them, waits for this
+    change and computes with it, and this recomputation reads the actuals that save wrote."""
     with service_atomic():
+        _targets_locked(Target.objects.filter(indicator__measure_id=target.indicator.measure_id))
         target.text, target.value = text, value
         target.full_clean(validate_unique=False, validate_constraints=False)
         target.save()
         results_recompute(plan=target.indicator.measure.plan, measures=[target.indicator.measure])
     return target
+
+
+def _targets_locked(targets: QuerySet[Target]) -> list[Target]:
+    """The targets, read and locked until the transaction ends (in primary-key order, so that
+    two writers lock them in the same order). Both sides of a race between a target change
+    and an entry save take this lock before reading what the other writes; on SQLite, where
+    one writer at a time holds the database, it is a plain read."""
+    return list(targets.select_for_update().order_by("pk"))
 
 
 def _apply(actual: Actual, result: achievement.Achievement) -> None:

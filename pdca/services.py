@@ -91,14 +91,14 @@ def entry_save(
     expected_version: int,
     submit: bool = False,
     indicators: Sequence[Indicator] | None = None,
-    targets: dict[int, Target] | None = None,
 ) -> SaveResult:
     """Save a measure-year's entry as a draft, and submit it when asked and complete.
 
     All or nothing. Raises PermissionDenied, or ConflictError when someone saved in between
     (nothing written). A submit with gaps still saves the draft and returns the gaps.
-    `indicators` and `targets` are what the form was built on (`pdca.selectors.entry_rows`),
-    when the caller has them; see `measure_actuals_record`.
+    `indicators` are what the form was built on (`pdca.selectors.entry_rows`), when the
+    caller has them; the year's targets are read again under a lock, see
+    `measure_actuals_record`.
     """
     with transaction.atomic():
         submission = _locked_submission(measure, plan_year)
@@ -120,7 +120,6 @@ def entry_save(
             ],
             user=user,
             indicators=indicators,
-            targets=targets,
         )
         current = {
             p.schedule_item_id: p

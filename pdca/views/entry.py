@@ -75,7 +75,6 @@ def entry_view(request, code: str, fiscal_year: int):
                     expected_version=form.cleaned_data["version"],
                     submit="submit" in request.POST,
                     indicators=indicators,
-                    targets=targets,
                 )
             except ConflictError as error:
                 conflict = error.current

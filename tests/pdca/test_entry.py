@@ -66,13 +66,20 @@ def test_owning_staff_saves_full_width_numbers_as_a_draft(client_for):
     assert (result.rate, result.grade) == (Decimal("1.0000"), "A")
 
 
-def test_a_save_reads_the_indicators_and_targets_once_for_the_form_and_the_save(client_for):
+def test_a_save_reads_the_indicators_once_and_the_targets_again_under_lock(client_for):
+    """The form's indicators serve the save; its targets are read again, locked (on
+    PostgreSQL), as a target change locks them first (tests/pdca/test_target_race.py)."""
     client, data = client_for("staff"), form_data()
     with CaptureQueriesContext(connection) as captured:
         assert client.post(entry_url(), data).status_code == 302
-    for table in ("indicators_indicator", "indicators_target"):
-        reads = [q["sql"] for q in captured if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"]]
-        assert len(reads) == 1, table
+
+    def reads(table: str) -> list[str]:
+        return [q["sql"] for q in captured if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"]]
+
+    assert len(reads("indicators_indicator")) == 1
+    form_read, save_read = reads("indicators_target")
+    assert "FOR UPDATE" not in form_read
+    assert ("FOR UPDATE" in save_read) == (connection.vendor == "postgresql")
     assert Actual.objects.get(indicator__measure__code=CODE, plan_year__fiscal_year=YEAR).grade == "A"
 
 
