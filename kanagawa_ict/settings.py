@@ -84,8 +84,12 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several threads (runserver, the browser tests' live server) share the file.
+    # Several threads (runserver, the browser tests' live server) share the file. A transaction
+    # takes the write lock when it begins, so that two saves wait for each other (up to the
+    # timeout) instead of deadlocking after both have read, which fails one with "database is
+    # locked" (tests/test_settings.py).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -61,3 +61,60 @@ def test_a_bad_integer_fails_loudly(monkeypatch):
 
 def test_language_and_time_zone():
     assert (settings.LANGUAGE_CODE, settings.TIME_ZONE) == ("ja", "Asia/Tokyo")
+
+
+TWO_WRITERS = """
+import threading
+import django
+django.setup()
+from django.db import connection, transaction
+
+connection.cursor().execute("CREATE TABLE counter (n INTEGER)")
+connection.cursor().execute("INSERT INTO counter VALUES (0)")
+connection.close()
+both_read = threading.Barrier(2, timeout=1)
+failures = []
+
+def save():
+    try:
+        with transaction.atomic():
+            n = connection.cursor().execute("SELECT n FROM counter").fetchone()[0]
+            try:
+                both_read.wait()  # deferred: both have read; immediate: the other waits to begin
+            except threading.BrokenBarrierError:
+                pass
+            connection.cursor().execute("UPDATE counter SET n = %s", [n + 1])
+    except Exception as error:
+        failures.append(repr(error))
+    finally:
+        connection.close()
+
+writers = [threading.Thread(target=save) for _ in range(2)]
+for writer in writers:
+    writer.start()
+for writer in writers:
+    writer.join(30)
+print(failures, connection.cursor().execute("SELECT n FROM counter").fetchone()[0])
+"""
+
+
+def test_two_writers_on_the_embedded_database_wait_for_each_other_instead_of_failing(tmp_path):
+    """runserver serves each request in its own thread. With SQLite's default (deferred)
+    transactions, two saves that have both read and then both write deadlock, and one fails
+    with "database is locked" (a clerk's save lost to a 500); begun IMMEDIATE, the second
+    waits for the first. Run with the project's settings on a scratch SQLite file."""
+    clean = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    clean.update(
+        DJANGO_SETTINGS_MODULE="kanagawa_ict.settings_test",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'two-writers.sqlite3'}",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", TWO_WRITERS],
+        cwd=settings.BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "2"]  # no failure, and neither update lost
