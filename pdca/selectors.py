@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 
 from core.fiscal_year import full_label
@@ -27,10 +28,20 @@ class WorkItem:
     missing_progress: int
 
 
-def worklist(user, plan: Plan, plan_year: PlanYear) -> list[WorkItem]:
-    """The measures a user reports on in a year, with status and what is still missing.
-    A fixed number of queries, whatever the number of measures."""
-    measures = list(rights.measures_owned_by(user, plan).select_related("field").order_by("order"))
+# A clerk's sections own a few measures; headquarters sees every measure of the plan, which
+# for a large plan would be a page of megabytes.
+WORKLIST_PER_PAGE = 100
+
+
+def worklist(
+    user, plan: Plan, plan_year: PlanYear, page_number: str | int | None = None
+) -> tuple[list[WorkItem], Page]:
+    """One page of the measures a user reports on in a year, in plan order, with status and
+    what is still missing; and the page, for its pager. A fixed number of queries, and rows
+    for the page's measures only, whatever the number of measures."""
+    owned = rights.measures_owned_by(user, plan).select_related("field").order_by("order")
+    page = Paginator(owned, WORKLIST_PER_PAGE).get_page(page_number)
+    measures = list(page.object_list)
     ids = [m.pk for m in measures]
     submissions = {s.measure_id: s for s in Submission.objects.filter(measure_id__in=ids, plan_year=plan_year)}
     reported = set(
@@ -64,7 +75,7 @@ def worklist(user, plan: Plan, plan_year: PlanYear) -> list[WorkItem]:
                 missing_progress=missing_progress[measure.pk],
             )
         )
-    return items
+    return items, page
 
 
 def entry_year_default(plan: Plan) -> int:

@@ -43,12 +43,14 @@ def worklist_view(request):
     plan = plan_for_request(request)
     fiscal_year = chosen_fiscal_year(plan, request.GET.get("year"), default=entry_year_default(plan))
     plan_year = PlanYear.objects.get(plan=plan, fiscal_year=fiscal_year)
+    items, page = worklist(request.user, plan, plan_year, request.GET.get("page"))
     context = {
         "plan": plan,
         "fiscal_year": fiscal_year,
         "plan_years": plan.fiscal_years,
         "plan_year": plan_year,
-        "items": worklist(request.user, plan, plan_year),
+        "items": items,
+        "page": page,
         "sections": rights.user_sections(request.user),
         "role": rights.role_of(request.user),
     }

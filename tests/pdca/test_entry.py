@@ -295,6 +295,24 @@ def test_the_worklist_shows_the_clerks_measures_with_status_and_gaps(client_for,
     assert "未入力" in page
 
 
+def test_headquarters_worklist_pages_through_every_measure_of_a_large_plan_once_in_plan_order(client_for, plan):
+    from indicators.synthetic import synthetic_plan_create
+
+    large = synthetic_plan_create(measures=230, code="synthetic-worklist")
+    client = client_for("hq")
+    url = reverse("worklist") + f"?plan={large.code}&year=2021"
+    row_codes = re.compile(r'<tr>\s*<td>([^<]+)</td>')
+    pages = [client.get(url + f"&page={number}").content.decode() for number in (1, 2, 3)]
+    shown = [row_codes.findall(page) for page in pages]
+    assert [len(codes) for codes in shown] == [100, 100, 30]
+    assert sum(shown, []) == list(large.measures.order_by("order").values_list("code", flat=True))
+    assert "担当する施策 230 件（101〜200 件目）" in pages[1]
+    assert 'href="?plan=synthetic-worklist&amp;year=2021&amp;page=3"' in pages[0]
+    # The real plan's 76 measures stay on one page, without a pager.
+    real = client.get(reverse("worklist") + f"?plan={plan.code}&year=2021").content.decode()
+    assert len(row_codes.findall(real)) == 76 and 'class="pager"' not in real
+
+
 @pytest.mark.parametrize("persona", ["staff", "other_staff", "hq", "viewer"])
 def test_every_logged_in_persona_can_read_the_pages(client_for, persona):
     client = client_for(persona)
