@@ -144,11 +144,14 @@ def _rollup_rules(plan: Plan) -> tuple[list[achievement.Band], list[tuple[str, D
     return cached
 
 
-def measure_results_for_year(*, plan: Plan, fiscal_year: int) -> dict[int, MeasureResult]:
-    """Each measure's stored result in a year, keyed by measure id (one query)."""
-    return {
-        r.measure_id: r for r in MeasureResult.objects.filter(plan_year__plan=plan, plan_year__fiscal_year=fiscal_year)
-    }
+def measure_results_for_year(
+    *, plan: Plan, fiscal_year: int, measure_ids: Iterable[int] | None = None
+) -> dict[int, MeasureResult]:
+    """Each measure's stored result in a year (or some measures'), keyed by measure id (one query)."""
+    results = MeasureResult.objects.filter(plan_year__plan=plan, plan_year__fiscal_year=fiscal_year)
+    if measure_ids is not None:
+        results = results.filter(measure_id__in=list(measure_ids))
+    return {r.measure_id: r for r in results}
 
 
 @dataclass

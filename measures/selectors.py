@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, FilteredRelation, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, FilteredRelation, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from measures.models import Field, Measure, MeasureSection, Pillar, Plan, PlanYear
+from measures.models import Field, Measure, MeasureSection, Pillar, Plan, PlanYear, SubPillar
 
 
 def plan_current(code: str | None = None) -> Plan:
@@ -38,13 +39,43 @@ def plan_for_request(request) -> Plan:
     return plan
 
 
-def plan_tree(plan: Plan) -> list[Pillar]:
-    """Pillars with their sub-pillars, fields and measures prefetched, and measure counts."""
-    return list(
-        plan.pillars.prefetch_related(
-            "subpillars__fields__measures",
-        ).annotate(measure_count=Count("subpillars__fields__measures"))
+# Sub-pillars a page of the plan tree shows: all seven of the real plan; a large plan's (833
+# at 10,000 measures, a page of megabytes) twenty at a time, with their fields and measures.
+TREE_SUBPILLARS_PER_PAGE = 20
+
+
+@dataclass
+class TreePage:
+    """Every pillar of the plan, each with `shown`: its sub-pillars on this page, with their
+    fields and measures prefetched; and the page, for its pager."""
+
+    pillars: list[Pillar]
+    page: Page
+
+    @property
+    def measure_ids(self) -> list[int]:
+        return [m.pk for p in self.pillars for s in p.shown for f in s.fields.all() for m in f.measures.all()]
+
+    @property
+    def field_ids(self) -> list[int]:
+        return [f.pk for p in self.pillars for s in p.shown for f in s.fields.all()]
+
+
+def plan_tree(plan: Plan, page_number: str | int | None = None) -> TreePage:
+    """One page of the plan's tree, in plan order (a fixed number of queries at any size)."""
+    pillars = list(Pillar.objects.filter(plan=plan).order_by("order"))
+    subpillars = SubPillar.objects.filter(pillar__plan=plan).order_by("pillar__order", "order")
+    page = Paginator(subpillars, TREE_SUBPILLARS_PER_PAGE).get_page(page_number)
+    measures = Measure.objects.order_by("order").only("field_id", "code", "name", "order")
+    shown = list(
+        page.object_list.prefetch_related(
+            Prefetch("fields", queryset=Field.objects.order_by("order")),
+            Prefetch("fields__measures", queryset=measures),
+        )
     )
+    for pillar in pillars:
+        pillar.shown = [s for s in shown if s.pillar_id == pillar.pk]
+    return TreePage(pillars, page)
 
 
 def measure_list(plan: Plan) -> QuerySet[Measure]:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.shortcuts import redirect, render
 from django_tables2 import RequestConfig
 
-from indicators.selectors import chosen_fiscal_year, measure_achievement_table, measure_results_for_year, rollup
+from indicators.selectors import (
+    chosen_fiscal_year,
+    measure_achievement_table,
+    measure_results_for_year,
+    plan_bands,
+    rollup,
+)
 from measures.selectors import measure_card, measure_list, plan_for_request, plan_tree, plan_year_for
 from pdca import charts, rights
 from pdca.filters import MeasureFilter
@@ -29,14 +35,17 @@ def plan_tree_view(request):
     plan = plan_for_request(request)
     context = _year_context(plan, request)
     year = context["fiscal_year"]
+    tree = plan_tree(plan, request.GET.get("page"))
+    shown = {"subpillar": [s.pk for p in tree.pillars for s in p.shown], "field": tree.field_ids}
     context.update(
-        pillars=plan_tree(plan),
+        pillars=tree.pillars,
+        page=tree.page,
         rollups={
-            level: rollup(plan=plan, fiscal_year=year, level=level)
+            level: rollup(plan=plan, fiscal_year=year, level=level, ids=shown.get(level))
             for level in ("plan", "pillar", "subpillar", "field")
         },
-        results=measure_results_for_year(plan=plan, fiscal_year=year),
-        bands=list(plan.grade_bands.all()),
+        results=measure_results_for_year(plan=plan, fiscal_year=year, measure_ids=tree.measure_ids),
+        bands=plan_bands(plan),
     )
     return render(request, "pdca/plan_tree.html", context)
 

@@ -121,3 +121,37 @@ def test_the_page_explains_why_a_select_waits_for_the_level_above(client_for, pl
 def test_a_filter_with_no_match_says_so_in_the_table(client_for, plan):
     page = get_list(client_for("viewer"), plan, "&q=該当なしの語")
     assert "0 件の施策" in page and "条件に合う施策はありません。" in page
+
+
+def _tree_measure_codes(page: str) -> list[str]:
+    return re.findall(r'<li><a href="[^"]+">(\S+) [^<]*</a>', page)
+
+
+def test_the_plan_tree_shows_every_measure_of_the_real_plan_on_one_page(client_for, plan):
+    from measures.models import Measure
+
+    page = client_for("viewer").get(reverse("plan_tree") + "?year=2021").content.decode()
+    assert _tree_measure_codes(page) == list(
+        Measure.objects.filter(plan=plan).order_by("order").values_list("code", flat=True)
+    )
+    assert 'class="pager"' not in page
+    for pillar in plan.pillars.all():
+        count = Measure.objects.filter(field__subpillar__pillar=pillar).count()
+        assert f"{pillar.code} {pillar.name}（{count}）" in page
+
+
+def test_the_plan_tree_of_a_large_plan_pages_through_its_sub_pillars(client_for, plan):
+    from indicators.synthetic import synthetic_plan_create
+    from measures.models import SubPillar
+
+    large = synthetic_plan_create(measures=330, code="synthetic-tree-pages")
+    subpillars = SubPillar.objects.filter(pillar__plan=large).count()
+    pages = (subpillars + 19) // 20
+    assert pages > 1
+    client = client_for("viewer")
+    url = reverse("plan_tree") + f"?plan={large.code}&year=2021"
+    shown = [client.get(url + f"&page={number}").content.decode() for number in range(1, pages + 1)]
+    codes = sum((_tree_measure_codes(page) for page in shown), [])
+    assert codes == list(large.measures.order_by("order").values_list("code", flat=True))
+    assert sum(page.count('<tr class="level-subpillar">') for page in shown) == subpillars
+    assert f"中柱 {subpillars} のうち 21〜" in shown[1]
