@@ -48,6 +48,8 @@ DEFAULT_SIZES = (76, 1_000, 10_000)
 FISCAL_YEAR = 2021  # R3: the latest year with actuals in a synthetic plan
 OPERATIONS = (
     "measure_list",
+    "plan_tree",
+    "worklist",
     "measure_detail",
     "entry_save",
     "plan_load",
@@ -299,6 +301,8 @@ class SizeRun:
         entry = EntryPost(self)
         operations = [
             Operation("measure_list", lambda: self._get(reverse("measure_list") + self.query)),
+            Operation("plan_tree", lambda: self._get(reverse("plan_tree") + self.query)),
+            Operation("worklist", lambda: self._get(reverse("worklist") + self.query)),
             Operation(
                 "measure_detail",
                 lambda: self._get(reverse("measure_detail", kwargs={"code": self.measure.code}) + self.query),
