@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 
 from core.fiscal_year import full_label
 from core.numbers import format_decimal
-from indicators.models import Actual, MilestoneStatus, Target
+from indicators.models import Actual, Indicator, MilestoneStatus, Target
 from measures.models import Measure, Plan, PlanYear, ScheduleItem
 from measures.selectors import plan_years
 from pdca import rights
@@ -44,24 +44,32 @@ def worklist(
     measures = list(page.object_list)
     ids = [m.pk for m in measures]
     submissions = {s.measure_id: s for s in Submission.objects.filter(measure_id__in=ids, plan_year=plan_year)}
+    # By the indicators' and items' ids, which the unique indexes answer directly: a join on
+    # the measures let SQLite walk the whole year's rows of a large plan (12 ms a query at
+    # 10,000 measures).
+    indicator_measure = dict(Indicator.objects.filter(measure_id__in=ids).order_by().values_list("pk", "measure_id"))
+    indicator_ids = list(indicator_measure)
     reported = set(
-        Actual.objects.filter(indicator__measure_id__in=ids, plan_year=plan_year).values_list("indicator_id", flat=True)
+        Actual.objects.filter(indicator_id__in=indicator_ids, plan_year=plan_year).values_list(
+            "indicator_id", flat=True
+        )
     )
     missing_actuals: Counter[int] = Counter()
-    for target in Target.objects.filter(indicator__measure_id__in=ids, plan_year=plan_year).select_related("indicator"):
+    for target in Target.objects.filter(indicator_id__in=indicator_ids, plan_year=plan_year).order_by():
         if target.is_set and target.indicator_id not in reported:
-            missing_actuals[target.indicator.measure_id] += 1
+            missing_actuals[indicator_measure[target.indicator_id]] += 1
+    item_measure = dict(ScheduleItem.objects.filter(measure_id__in=ids).order_by().values_list("pk", "measure_id"))
+    item_ids = list(item_measure)
+    this_year = ScheduleItem.years.through.objects.filter(scheduleitem_id__in=item_ids, planyear_id=plan_year.pk)
     with_progress = set(
-        ScheduleProgress.objects.filter(schedule_item__measure_id__in=ids, plan_year=plan_year).values_list(
+        ScheduleProgress.objects.filter(schedule_item_id__in=item_ids, plan_year=plan_year).values_list(
             "schedule_item_id", flat=True
         )
     )
     missing_progress: Counter[int] = Counter()
-    for item_id, measure_id in ScheduleItem.objects.filter(measure_id__in=ids, years=plan_year).values_list(
-        "pk", "measure_id"
-    ):
+    for item_id in this_year.values_list("scheduleitem_id", flat=True):
         if item_id not in with_progress:
-            missing_progress[measure_id] += 1
+            missing_progress[item_measure[item_id]] += 1
     items = []
     for measure in measures:
         submission = submissions.get(measure.pk)

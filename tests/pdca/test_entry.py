@@ -288,7 +288,8 @@ def test_staff_cannot_post_an_indicator_of_another_measure(client_for):
 def test_the_worklist_shows_the_clerks_measures_with_status_and_gaps(client_for, django_assert_max_num_queries):
     client = client_for("staff")
     client.post(entry_url(), form_data())
-    with django_assert_max_num_queries(15):
+    # 17: a page's measures and their count, then the rows of those measures by id.
+    with django_assert_max_num_queries(17):
         page = client.get(reverse("worklist") + f"?year={YEAR}").content.decode()
     assert CODE in page and "入力中" in page
     assert "I-①-イ-02" not in page  # another section's measure
@@ -301,7 +302,7 @@ def test_headquarters_worklist_pages_through_every_measure_of_a_large_plan_once_
     large = synthetic_plan_create(measures=230, code="synthetic-worklist")
     client = client_for("hq")
     url = reverse("worklist") + f"?plan={large.code}&year=2021"
-    row_codes = re.compile(r'<tr>\s*<td>([^<]+)</td>')
+    row_codes = re.compile(r"<tr>\s*<td>([^<]+)</td>")
     pages = [client.get(url + f"&page={number}").content.decode() for number in (1, 2, 3)]
     shown = [row_codes.findall(page) for page in pages]
     assert [len(codes) for codes in shown] == [100, 100, 30]
@@ -311,6 +312,35 @@ def test_headquarters_worklist_pages_through_every_measure_of_a_large_plan_once_
     # The real plan's 76 measures stay on one page, without a pager.
     real = client.get(reverse("worklist") + f"?plan={plan.code}&year=2021").content.decode()
     assert len(row_codes.findall(real)) == 76 and 'class="pager"' not in real
+
+
+@pytest.mark.parametrize("plan_code", ["kanagawa-ict-2019", "synthetic-gaps"])
+def test_the_worklist_counts_each_measures_missing_actuals_and_progress(client_for, plan, plan_code):
+    """Counted here the plain way, by joins on the measure, against the page's cells: the
+    real plan's schedules differ by year, the synthetic plan mixes complete and incomplete."""
+    from indicators.models import Target
+    from indicators.synthetic import synthetic_plan_create
+    from measures.models import Plan, ScheduleItem
+
+    if plan_code != plan.code:
+        synthetic_plan_create(measures=120, code=plan_code)
+    chosen = Plan.objects.get(code=plan_code)
+    plan_year = PlanYear.objects.get(plan=chosen, fiscal_year=2021)
+    page = client_for("hq").get(reverse("worklist") + f"?plan={plan_code}&year=2021").content.decode()
+    cells = dict(re.findall(r"<tr>\s*<td>([^<]+)</td>.*?</td>.*?</td>\s*<td>([^<]*)</td>", page, re.S))
+    shown = list(chosen.measures.order_by("order")[:100])
+    assert len(cells) == len(shown)
+    for m in shown:
+        actuals = sum(
+            1
+            for t in Target.objects.filter(indicator__measure=m, plan_year=plan_year)
+            if t.is_set and not Actual.objects.filter(indicator_id=t.indicator_id, plan_year=plan_year).exists()
+        )
+        progress = (
+            ScheduleItem.objects.filter(measure=m, years=plan_year).exclude(progress__plan_year=plan_year).count()
+        )
+        parts = [f"実績 {actuals} 件"] * bool(actuals) + [f"進捗 {progress} 件"] * bool(progress)
+        assert cells[m.code] == ("、".join(parts) or "なし"), m.code
 
 
 @pytest.mark.parametrize("persona", ["staff", "other_staff", "hq", "viewer"])
