@@ -19,7 +19,7 @@ def plan_current(code: str | None = None) -> Plan:
     plans = Plan.objects.order_by("-first_fiscal_year", "code")
     plan = plans.filter(code=code).first() if code else plans.first()
     if plan is None:
-        raise Http404("計画が見つかりません。python manage.py load_plan で読み込んでください。")
+        raise Http404(_("計画が見つかりません。python manage.py load_plan で読み込んでください。"))
     return plan
 
 
@@ -141,7 +141,7 @@ def measure_card(plan: Plan, code: str) -> MeasureCard:
     values: model instances and prefetches cost more than the queries behind them."""
     measure = plan.measures.select_related("field__subpillar__pillar").filter(code=code).first()
     if measure is None:
-        raise Http404(f"施策 {code} はありません。")
+        raise Http404(_("施策 %(code)s はありません。") % {"code": code})
     measure.plan = plan  # the request's instance, with what it has read once (years, rules)
     owners = [
         Owner(*row)

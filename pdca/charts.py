@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import plotly.io as pio
+from django.utils.translation import gettext as _
 
 from core.fiscal_year import reiwa_short
 
@@ -117,7 +118,7 @@ def targets_and_actuals(
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "name": "目標（累計）",
+                "name": _("目標（累計）"),
                 "x": x,
                 "y": target_values,
                 "line": {"dash": "dash", "color": "#4a4a4a"},
@@ -125,7 +126,7 @@ def targets_and_actuals(
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "name": "実績（累計）",
+                "name": _("実績（累計）"),
                 "x": x,
                 "y": actual_values,
                 "line": {"color": "#0b4f8a"},
@@ -133,8 +134,8 @@ def targets_and_actuals(
         ]
     else:
         traces = [
-            {"type": "bar", "name": "目標", "x": x, "y": target_values, "marker": {"color": "#b0bec5"}},
-            {"type": "bar", "name": "実績", "x": x, "y": actual_values, "marker": {"color": "#0b4f8a"}},
+            {"type": "bar", "name": _("目標"), "x": x, "y": target_values, "marker": {"color": "#b0bec5"}},
+            {"type": "bar", "name": _("実績"), "x": x, "y": actual_values, "marker": {"color": "#0b4f8a"}},
         ]
     return _figure(traces, title, height=280, yaxis={"title": {"text": unit or ""}, "rangemode": "tozero"})
 

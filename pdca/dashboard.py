@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.paginator import Page
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from core.pagination import CountedPaginator
 from indicators.models import GroupResult, MeasureResult
@@ -114,9 +115,12 @@ class YearSeries:
 def year_over_year(view: Overview) -> tuple[list[int], list[YearSeries]]:
     """Mean achievement of the plan and each pillar, for every plan year."""
     years = view.plan.fiscal_years
-    plan_series = YearSeries("計画全体", [view.rollup(year, "plan").mean_rate for year in years])
+    plan_series = YearSeries(_("計画全体"), [view.rollup(year, "plan").mean_rate for year in years])
     pillar_series = [
-        YearSeries(f"柱{p.code} {p.name}", [view.rollup(year, "pillar", p.pk).mean_rate for year in years])
+        YearSeries(
+            _("柱%(code)s %(name)s") % {"code": p.code, "name": p.name},
+            [view.rollup(year, "pillar", p.pk).mean_rate for year in years],
+        )
         for p in view.pillars
     ]
     return years, [plan_series, *pillar_series]

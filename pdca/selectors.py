@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from core.fiscal_year import full_label
 from core.numbers import format_decimal
@@ -199,30 +200,34 @@ def measure_history(
     walk(
         Actual.history.filter(indicator_id__in=list(indicator_names)),
         indicator_names.__getitem__,
-        [("value", "実績値", None), ("milestone_status", "達成状況", milestone), ("description", "実施内容", None)],
+        [
+            ("value", _("実績値"), None),
+            ("milestone_status", _("達成状況"), milestone),
+            ("description", _("実施内容"), None),
+        ],
         "indicator_id",
     )
     walk(
         Target.history.filter(indicator_id__in=list(indicator_names)),
         indicator_names.__getitem__,
-        [("text", "目標", None)],
+        [("text", _("目標"), None)],
         "indicator_id",
     )
     walk(
         Submission.history.filter(measure_id=measure.pk),
-        lambda _measure_id: "年度報告",
+        lambda _measure_id: _("年度報告"),
         [
-            ("status", "状態", submission),
-            ("achievements_text", "取組実績", None),
-            ("issues_text", "課題", None),
-            ("next_steps_text", "今後の方向性", None),
+            ("status", _("状態"), submission),
+            ("achievements_text", _("取組実績"), None),
+            ("issues_text", _("課題"), None),
+            ("next_steps_text", _("今後の方向性"), None),
         ],
         "measure_id",
     )
     walk(
         ScheduleProgress.history.filter(schedule_item_id__in=list(item_names)),
-        lambda pk: f"取組「{item_names[pk]}」",
-        [("status", "進捗", progress), ("note", "補足", None)],
+        lambda pk: _("取組「%(name)s」") % {"name": item_names[pk]},
+        [("status", _("進捗"), progress), ("note", _("補足"), None)],
         "schedule_item_id",
     )
     changes.sort(key=lambda c: c[0], reverse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from core.pagination import CountedPaginator
@@ -81,13 +82,15 @@ def _charts(head, tree, years, series, bands) -> dict[str, str]:
     labels = {b.code: b.label for b in bands}
     subpillars = [row for row in tree if row.level == "subpillar"]
     return {
-        "grades": charts.to_html(charts.grade_distribution(head.plan.grade_counts, labels, "評価の分布（施策数）")),
+        "grades": charts.to_html(charts.grade_distribution(head.plan.grade_counts, labels, _("評価の分布（施策数）"))),
         "subpillars": charts.to_html(
             charts.rate_bars(
                 [f"{r.code} {r.name}" for r in subpillars],
                 [r.rollup.mean_rate for r in subpillars],
-                "中柱別の平均達成率",
+                _("中柱別の平均達成率"),
             )
         ),
-        "years": charts.to_html(charts.year_lines(years, [(s.label, s.rates) for s in series], "年度別の平均達成率")),
+        "years": charts.to_html(
+            charts.year_lines(years, [(s.label, s.rates) for s in series], _("年度別の平均達成率"))
+        ),
     }
