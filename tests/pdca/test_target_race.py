@@ -100,3 +100,15 @@ def test_a_save_waits_for_a_target_change_in_progress_and_computes_with_it():
     saver.join(30)
     assert waited, "the save went ahead while the target change was still open"
     _assert_computed_with_100(plan)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no row locks")
+@pytest.mark.django_db
+def test_a_target_change_locks_the_measures_targets_only_not_the_indicators_it_joins(plan):
+    from django.test.utils import CaptureQueriesContext
+
+    _indicators, target = _the_form_and_its_target()
+    with CaptureQueriesContext(connection) as captured:
+        target_update(target=target, text="100", value=Decimal("100"))
+    locks = [q["sql"] for q in captured if "FOR UPDATE" in q["sql"] and 'FROM "indicators_target"' in q["sql"]]
+    assert locks and all(sql.endswith('FOR UPDATE OF "indicators_target"') for sql in locks), locks
