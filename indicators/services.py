@@ -282,10 +282,11 @@ def target_update(*, target: Target, text: str, value: Decimal | None) -> Target
 
 
 def _targets_locked(targets: QuerySet[Target]) -> list[Target]:
-    """The targets, read and locked until the transaction ends (in primary-key order, so that
-    two writers lock them in the same order; the targets only, not the rows a filter joins). Both sides of a race between a target change
-    and an entry save take this lock before reading what the other writes; on SQLite, where
-    one writer at a time holds the database, it is a plain read."""
+    """The targets, read and locked until the transaction ends: in primary-key order, so that
+    two writers lock them in the same order, and the targets only, not the rows a filter
+    joins. Both sides of a race between a target change and an entry save take this lock
+    before reading what the other writes; on SQLite, where one writer at a time holds the
+    database, it is a plain read."""
     return list(targets.select_for_update(of=("self",)).order_by("pk"))
 
 

@@ -46,19 +46,25 @@ TREE_SUBPILLARS_PER_PAGE = 20
 
 @dataclass
 class TreePage:
-    """Every pillar of the plan, each with `shown`: its sub-pillars on this page, with their
-    fields and measures prefetched; and the page, for its pager."""
+    """One page of the plan tree: every pillar of the plan, each with `shown`, its sub-pillars
+    on this page; those sub-pillars in plan order, with their fields and measures prefetched;
+    and the page, for its pager."""
 
     pillars: list[Pillar]
+    subpillars: list[SubPillar]
     page: Page
 
     @property
-    def measure_ids(self) -> list[int]:
-        return [m.pk for p in self.pillars for s in p.shown for f in s.fields.all() for m in f.measures.all()]
+    def subpillar_ids(self) -> list[int]:
+        return [s.pk for s in self.subpillars]
 
     @property
     def field_ids(self) -> list[int]:
-        return [f.pk for p in self.pillars for s in p.shown for f in s.fields.all()]
+        return [f.pk for s in self.subpillars for f in s.fields.all()]
+
+    @property
+    def measure_ids(self) -> list[int]:
+        return [m.pk for s in self.subpillars for f in s.fields.all() for m in f.measures.all()]
 
 
 def plan_tree(plan: Plan, page_number: str | int | None = None) -> TreePage:
@@ -75,7 +81,7 @@ def plan_tree(plan: Plan, page_number: str | int | None = None) -> TreePage:
     )
     for pillar in pillars:
         pillar.shown = [s for s in shown if s.pillar_id == pillar.pk]
-    return TreePage(pillars, page)
+    return TreePage(pillars, shown, page)
 
 
 def measure_list(plan: Plan) -> QuerySet[Measure]:

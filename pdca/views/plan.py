@@ -36,7 +36,7 @@ def plan_tree_view(request):
     context = _year_context(plan, request)
     year = context["fiscal_year"]
     tree = plan_tree(plan, request.GET.get("page"))
-    shown = {"subpillar": [s.pk for p in tree.pillars for s in p.shown], "field": tree.field_ids}
+    shown = {"subpillar": tree.subpillar_ids, "field": tree.field_ids}
     context.update(
         pillars=tree.pillars,
         page=tree.page,
