@@ -45,6 +45,7 @@ from measures.models import (
     Section,
     SubPillar,
     SubProgramme,
+    plan_settings_changed,
 )
 
 FORMAT = "kanagawa-ict-plan/1"
@@ -356,7 +357,7 @@ class _PlanWriter:
     def write(self) -> LoadSummary:
         plan = self._write_plan(self.data["plan"])
         years = self._write_years(plan)
-        self._write_bands(plan, self.data["plan"])
+        settings_differ = self._write_bands(plan, self.data["plan"]) or years.differs
         pillars, subpillars, fields = self._write_tree(plan)
         sections = self._write_sections()
         measures = self._write_measures(plan, fields.ids)
@@ -370,6 +371,9 @@ class _PlanWriter:
         # schedule row or target of the plan points there any more.
         for dropped in (fields, subpillars, pillars, years):
             dropped.delete()
+        if settings_differ:
+            # Years, bands and judgements are written in raw SQL, which tells no one.
+            plan_settings_changed(plan)
         # Targets or thresholds may have changed: stored rates and grades follow.
         results_recompute(plan=plan)
         return LoadSummary(
@@ -406,8 +410,9 @@ class _PlanWriter:
         years.insert()  # years the period loses go at the end, after their targets and schedule
         return years
 
-    def _write_bands(self, plan: Plan, spec: dict) -> None:
-        bands = {
+    def _write_bands(self, plan: Plan, spec: dict) -> bool:
+        """Write the grade bands and judgements; True when the file changed any."""
+        wanted_bands = {
             grade["code"]: {
                 "plan_id": plan.pk,
                 "code": grade["code"],
@@ -417,8 +422,10 @@ class _PlanWriter:
             }
             for order, grade in enumerate(spec["grades"], start=1)
         }
-        _diff(GradeBand, GradeBand.objects.filter(plan=plan), ("code",), bands).write()
-        judgements = {
+        bands = _diff(GradeBand, GradeBand.objects.filter(plan=plan), ("code",), wanted_bands)
+        differs = bands.differs
+        bands.write()
+        wanted_judgements = {
             judgement["label"]: {
                 "plan_id": plan.pk,
                 "label": judgement["label"],
@@ -427,7 +434,12 @@ class _PlanWriter:
             }
             for order, judgement in enumerate(spec["judgements"], start=1)
         }
-        _diff(ProgressJudgement, ProgressJudgement.objects.filter(plan=plan), ("label",), judgements).write()
+        judgements = _diff(
+            ProgressJudgement, ProgressJudgement.objects.filter(plan=plan), ("label",), wanted_judgements
+        )
+        differs = differs or judgements.differs
+        judgements.write()
+        return differs
 
     def _write_tree(self, plan: Plan) -> tuple[_Diff, _Diff, _Diff]:
         """Pillars, sub-pillars and fields are written but not yet deleted: a field the file
@@ -660,6 +672,11 @@ class _Diff:
     changed_fields: list[str]
     dropped: list[int]
     created_ids: list[int] = field(default_factory=list)  # once inserted
+
+    @property
+    def differs(self) -> bool:
+        """Whether the file changes the table; asked before the dropped rows are deleted."""
+        return bool(self.created or self.changed or self.dropped)
 
     def write(self) -> None:
         self.delete()

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Exists, F, OuterRef, Value
+from django.db.models import Exists, OuterRef
 
 from indicators import achievement
 from indicators.models import Actual, GroupResult, Indicator, MeasureResult, Target
-from indicators.services import rules_for, stored_indicator_achievement
-from measures.models import GradeBand, Measure, Plan, PlanYear, ProgressJudgement
+from indicators.services import rules_with_bands, stored_indicator_achievement
+from measures.models import Measure, Plan, PlanYear
+from measures.plan_settings import plan_settings
 from measures.selectors import plan_years
 
 # What a roll-up can be grouped by.
@@ -114,34 +115,19 @@ def plan_bands(plan: Plan) -> list[achievement.Band]:
 
 
 def _rollup_rules(plan: Plan) -> tuple[list[achievement.Band], list[tuple[str, Decimal]]]:
-    """The plan's grade bands and judgements, read once per Plan instance (one request)."""
-    cached = getattr(plan, "_rollup_rules_cache", None)
-    if cached is None:
-        # Both small lists in one round trip: every page that shows a roll-up needs them.
-        columns = ("kind", "name", "label", "bound", "order")
-        bands = (
-            GradeBand.objects.filter(plan=plan)
-            .order_by()
-            .annotate(kind=Value("band"), name=F("code"), bound=F("min_rate"))
-        )
-        judgements = (
-            ProgressJudgement.objects.filter(plan=plan)
-            .order_by()
-            .annotate(kind=Value("judgement"), name=F("label"), bound=F("min_share"))
-        )
-        rows = sorted(
-            bands.values_list(*columns).union(judgements.values_list(*columns), all=True),
-            key=lambda row: (row[0], row[4]),
-        )
-        cached = plan._rollup_rules_cache = (
-            [
-                achievement.Band(code, label, Decimal(bound))
-                for kind, code, label, bound, _order in rows
-                if kind == "band"
-            ],
-            [(label, Decimal(bound)) for kind, _name, label, bound, _order in rows if kind == "judgement"],
-        )
-    return cached
+    """The plan's grade bands and judgements, from the process's copy of the plan's settings
+    (`measures.plan_settings`)."""
+    settings = plan_settings(plan)
+    return (
+        [achievement.Band(code, label, min_rate) for code, label, min_rate in settings.bands],
+        list(settings.judgements),
+    )
+
+
+def plan_rules(plan: Plan) -> achievement.Rules:
+    """`indicators.services.rules_for`, with the bands from the process's copy of the plan's
+    settings: for pages, and for a save whose plan row this request has just read."""
+    return rules_with_bands(plan, plan_bands(plan))
 
 
 def measure_results_for_year(
@@ -175,7 +161,7 @@ def indicator_results_for_year(*, plan: Plan, fiscal_year: int) -> dict[int, ach
     A fixed number of queries; only the columns the arithmetic needs are loaded, so that a
     plan of 10,000 measures stays light.
     """
-    rules = rules_for(plan)
+    rules = plan_rules(plan)
     indicators = Indicator.objects.filter(measure__plan=plan).only("pk", "kind", "direction", "baseline")
     year_filter = {"plan_year__plan": plan, "plan_year__fiscal_year": fiscal_year}
     targets = {
@@ -202,7 +188,7 @@ def measure_achievement_table(measure: Measure) -> tuple[list[IndicatorRow], dic
     """For a measure page: each indicator's target, actual, rate and grade per plan year,
     and the measure's own result per year (keyed by fiscal year). Fixed number of queries."""
     plan = measure.plan
-    rules = rules_for(plan)
+    rules = plan_rules(plan)
     years = plan_years(plan)
     indicators = list(measure.indicators.select_related("subprogramme"))
     # By the indicators' ids (the unique indexes), not by a join on the measure.

@@ -31,7 +31,12 @@ class StaleVersionError(Exception):
 
 
 def rules_for(plan: Plan) -> achievement.Rules:
+    """The plan's rules, its bands read now (`indicators.selectors.plan_rules` for pages)."""
     bands = [achievement.Band(b.code, b.label, b.min_rate) for b in plan.grade_bands.order_by("order")]
+    return rules_with_bands(plan, bands)
+
+
+def rules_with_bands(plan: Plan, bands: list[achievement.Band]) -> achievement.Rules:
     return achievement.Rules(
         bands=bands,
         rollup_cap=plan.rollup_cap,

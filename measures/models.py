@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django.db import models
@@ -9,6 +10,44 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core import fiscal_year
+
+
+def plan_settings_changed(*plans: Plan | int) -> None:
+    """Give plans a new `settings_stamp`, so that no process keeps using its copy of their
+    years, bands and judgements (`measures.plan_settings`). An instance given carries the new
+    stamp too."""
+    for plan in plans:
+        stamp = uuid.uuid4()
+        if isinstance(plan, Plan):
+            plan.settings_stamp = stamp
+            plan = plan.pk
+        Plan.objects.filter(pk=plan).update(settings_stamp=stamp)
+
+
+class PlanSettingsQuerySet(models.QuerySet):
+    """Rows of a plan's settings (its years, grade bands and judgements). A save or delete
+    changes the plan's settings stamp through signals (`measures.plan_settings`); the bulk
+    writes here, which send none, change it themselves. Raw SQL must call
+    `plan_settings_changed`."""
+
+    def update(self, **kwargs):
+        # bulk_update comes through here too, a batch at a time.
+        plan_ids = set(self.values_list("plan_id", flat=True))
+        moved_to = kwargs.get("plan_id", kwargs.get("plan"))
+        if moved_to is not None:
+            plan_ids.add(getattr(moved_to, "pk", moved_to))
+        rows = super().update(**kwargs)
+        plan_settings_changed(*sorted(plan_ids))
+        return rows
+
+    update.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        plan_settings_changed(*sorted({row.plan_id for row in created}))
+        return created
+
+    bulk_create.alters_data = True
 
 
 class Plan(models.Model):
@@ -26,6 +65,11 @@ class Plan(models.Model):
     milestone_not_achieved_rate = models.DecimalField(
         _("未達成の達成率"), max_digits=6, decimal_places=4, default=Decimal("0")
     )
+    # A new value whenever the plan's years, grade bands or judgements change (or the plan row
+    # is saved): it keys the per-process copy of those rows (`measures.selectors.plan_settings`).
+    # A random value rather than a counter, so that a plan deleted and created again under the
+    # same id, or a change rolled back, can never meet an old copy.
+    settings_stamp = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         verbose_name = _("計画")
@@ -41,6 +85,15 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # An instance read before a change of its years or bands carries the old stamp; saving
+        # it must not bring that stamp (and a copy made under it) back.
+        self.settings_stamp = uuid.uuid4()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = [*update_fields, "settings_stamp"]
+        super().save(*args, **kwargs)
 
     @property
     def fiscal_years(self) -> list[int]:
@@ -58,6 +111,8 @@ class PlanYear(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="years", verbose_name=_("計画"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
     is_open = models.BooleanField(_("入力受付中"), default=True, help_text=_("所属担当者が実績を入力できる年度です。"))
+
+    objects = PlanSettingsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("計画年度")
@@ -85,6 +140,8 @@ class GradeBand(models.Model):
         _("下限達成率"), max_digits=6, decimal_places=4, help_text=_("1.00 = 100%。この値以上でこの評価になります。")
     )
     order = models.PositiveSmallIntegerField(_("順序"))
+
+    objects = PlanSettingsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("評価区分")
@@ -291,6 +348,8 @@ class ProgressJudgement(models.Model):
         help_text=_("評価が最上位（達成）の施策の割合がこの値以上でこの判定になります。"),
     )
     order = models.PositiveSmallIntegerField(_("順序"))
+
+    objects = PlanSettingsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("進捗判定区分")

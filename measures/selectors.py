@@ -6,11 +6,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, FilteredRelation, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from measures.models import Field, Measure, MeasureSection, Pillar, Plan, PlanYear, SubPillar
+from measures.plan_settings import plan_settings
 
 
 def plan_current(code: str | None = None) -> Plan:
@@ -99,10 +101,16 @@ def measure_list(plan: Plan) -> QuerySet[Measure]:
 
 
 def plan_years(plan: Plan) -> list[PlanYear]:
-    """The plan's years in order, read once per Plan instance (one request)."""
-    cached = getattr(plan, "_plan_years_cache", None)
-    if cached is None:
-        cached = plan._plan_years_cache = list(PlanYear.objects.filter(plan=plan).order_by("fiscal_year"))
+    """The plan's years in order, from the process's copy of the plan's settings
+    (`measures.plan_settings`), made into instances once per Plan instance (one request)."""
+    stamp, cached = getattr(plan, "_plan_years_cache", (None, None))
+    if stamp != plan.settings_stamp:
+        fields = ["id", "plan_id", "fiscal_year", "is_open"]
+        cached = [
+            PlanYear.from_db(DEFAULT_DB_ALIAS, fields, (pk, plan.pk, year, is_open))
+            for pk, year, is_open in plan_settings(plan).years
+        ]
+        plan._plan_years_cache = (plan.settings_stamp, cached)
     return cached
 
 

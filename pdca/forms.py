@@ -67,7 +67,7 @@ class EntryForm(forms.Form):
     def __init__(self, *args, indicators, targets, schedule_items, **kwargs):
         super().__init__(*args, **kwargs)
         self.indicators = list(indicators)
-        self.targets = targets
+        self.targets = targets  # None for a posted form until the view must show it again
         self.schedule_items = list(schedule_items)
         for indicator in self.indicators:
             prefix = f"ind-{indicator.pk}"

@@ -89,22 +89,28 @@ def worklist(
 
 def entry_year_default(plan: Plan) -> int:
     """Clerks report on the latest year still open for entry."""
-    latest_open = plan.years.filter(is_open=True).order_by("-fiscal_year").values_list("fiscal_year", flat=True).first()
+    latest_open = max((year.fiscal_year for year in plan_years(plan) if year.is_open), default=None)
     return latest_open or plan.last_fiscal_year
 
 
-def entry_rows(measure: Measure, plan_year: PlanYear):
+def entry_rows(measure: Measure, plan_year: PlanYear, *, with_targets: bool = True):
     """What an entry form is built on: the measure's indicators, this year's targets and the
-    year's schedule items."""
+    year's schedule items. Without `with_targets` the targets are None, for a posted form,
+    which shows them only when it is rejected (`entry_targets`)."""
     indicators = list(measure.indicators.select_related("subprogramme"))
-    # By the indicators' and items' ids, which the unique indexes answer directly; a join on
-    # the measure lets SQLite scan a whole year's rows of a large plan.
-    targets = {
+    targets = entry_targets(plan_year, indicators) if with_targets else None
+    items = list(measure.schedule_items.filter(years=plan_year).select_related("subprogramme"))
+    return indicators, targets, items
+
+
+def entry_targets(plan_year: PlanYear, indicators) -> dict[int, Target]:
+    """The indicators' targets for the year, keyed by indicator id."""
+    # By the indicators' ids, which the unique index answers directly; a join on the measure
+    # lets SQLite scan a whole year's rows of a large plan.
+    return {
         t.indicator_id: t
         for t in Target.objects.filter(indicator_id__in=[i.pk for i in indicators], plan_year=plan_year).order_by()
     }
-    items = list(measure.schedule_items.filter(years=plan_year).select_related("subprogramme"))
-    return indicators, targets, items
 
 
 def entry_values(plan_year: PlanYear, indicators, items):

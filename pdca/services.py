@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.db import rows_write_with_history
+from indicators import achievement
 from indicators.models import Actual, Indicator, Target
 from indicators.services import ActualInput, measure_actuals_record
 from measures.models import Measure, PlanYear, ScheduleItem
@@ -91,6 +92,7 @@ def entry_save(
     expected_version: int,
     submit: bool = False,
     indicators: Sequence[Indicator] | None = None,
+    rules: achievement.Rules | None = None,
 ) -> SaveResult:
     """Save a measure-year's entry as a draft, and submit it when asked and complete.
 
@@ -98,7 +100,8 @@ def entry_save(
     (nothing written). A submit with gaps still saves the draft and returns the gaps.
     `indicators` are what the form was built on (`pdca.selectors.entry_rows`), when the
     caller has them; the year's targets are read again under a lock, see
-    `measure_actuals_record`.
+    `measure_actuals_record`. `rules` are the plan's, when the caller has them
+    (`indicators.selectors.plan_rules`); otherwise they are read here.
     """
     with transaction.atomic():
         submission = _locked_submission(measure, plan_year)
@@ -120,6 +123,7 @@ def entry_save(
             ],
             user=user,
             indicators=indicators,
+            rules=rules,
         )
         current = {
             p.schedule_item_id: p

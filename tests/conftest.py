@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from measures.models import Measure, Plan, Section
+from measures.plan_settings import plan_settings_forget
 from pdca.models import Profile, Role
 
 PLAN_FILE = Path(settings.BASE_DIR) / "fixtures" / "kanagawa_ict_2019.json"
@@ -26,6 +27,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Load the real plan once; every test then runs inside a transaction that rolls back."""
     with django_db_blocker.unblock():
         call_command("load_plan", str(PLAN_FILE), stdout=open("/dev/null", "w"))
+
+
+@pytest.fixture(autouse=True)
+def _no_plan_settings_copies():
+    plan_settings_forget()
 
 
 @pytest.fixture

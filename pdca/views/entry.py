@@ -11,13 +11,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.fiscal_year import full_label
-from indicators.selectors import chosen_fiscal_year
+from indicators.selectors import chosen_fiscal_year, plan_rules
 from measures.models import PlanYear
 from measures.selectors import plan_for_request, plan_year_for
 from pdca import rights
 from pdca.forms import EntryForm, ReviewForm
 from pdca.models import Submission
-from pdca.selectors import entry_rows, entry_state, entry_values, entry_year_default, previous_act_text, worklist
+from pdca.selectors import (
+    entry_rows,
+    entry_state,
+    entry_targets,
+    entry_values,
+    entry_year_default,
+    previous_act_text,
+    worklist,
+)
 from pdca.services import (
     ConflictError,
     entry_save,
@@ -59,7 +67,9 @@ def worklist_view(request):
 
 def entry_view(request, code: str, fiscal_year: int):
     measure, plan_year = _measure_year(request, code, fiscal_year)
-    indicators, targets, items = entry_rows(measure, plan_year)
+    # A save reads the year's targets itself, under its lock; a posted form shows them only
+    # when it is rejected, so they are read below, then.
+    indicators, targets, items = entry_rows(measure, plan_year, with_targets=request.method != "POST")
     form_kwargs = {"indicators": indicators, "targets": targets, "schedule_items": items}
     conflict = None
     form = None
@@ -77,6 +87,7 @@ def entry_view(request, code: str, fiscal_year: int):
                     expected_version=form.cleaned_data["version"],
                     submit="submit" in request.POST,
                     indicators=indicators,
+                    rules=plan_rules(measure.plan),
                 )
             except ConflictError as error:
                 conflict = error.current
@@ -96,6 +107,8 @@ def entry_view(request, code: str, fiscal_year: int):
     if form is None:
         actuals, progress = entry_values(plan_year, indicators, items)
         form = EntryForm(initial=EntryForm.initial_for(submission, actuals, progress), **form_kwargs)
+    if form.targets is None:
+        form.targets = entry_targets(plan_year, indicators)
     if conflict is not None:
         # The user's text stays in the form; only the version moves on, so the next save is checked
         # against what they have now seen.

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from indicators.models import Actual, MeasureResult
+from indicators.models import Actual, MeasureResult, Target
 from measures.models import PlanYear
 from pdca.models import ScheduleProgress, Submission, SubmissionStatus, Transition
 from tests.conftest import measure
@@ -66,9 +66,9 @@ def test_owning_staff_saves_full_width_numbers_as_a_draft(client_for):
     assert (result.rate, result.grade) == (Decimal("1.0000"), "A")
 
 
-def test_a_save_reads_the_indicators_once_and_the_targets_again_under_lock(client_for):
-    """The form's indicators serve the save; its targets are read again, locked (on
-    PostgreSQL), as a target change locks them first (tests/pdca/test_target_race.py)."""
+def test_a_save_reads_the_indicators_once_and_the_targets_once_under_lock(client_for):
+    """The form's indicators serve the save; the targets are read by the save alone, locked
+    (on PostgreSQL), as a target change locks them first (tests/pdca/test_target_race.py)."""
     client, data = client_for("staff"), form_data()
     with CaptureQueriesContext(connection) as captured:
         assert client.post(entry_url(), data).status_code == 302
@@ -77,10 +77,19 @@ def test_a_save_reads_the_indicators_once_and_the_targets_again_under_lock(clien
         return [q["sql"] for q in captured if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"]]
 
     assert len(reads("indicators_indicator")) == 1
-    form_read, save_read = reads("indicators_target")
-    assert "FOR UPDATE" not in form_read
+    (save_read,) = reads("indicators_target")
     assert ("FOR UPDATE" in save_read) == (connection.vendor == "postgresql")
     assert Actual.objects.get(indicator__measure__code=CODE, plan_year__fiscal_year=YEAR).grade == "A"
+
+
+def test_a_rejected_form_shows_the_years_targets_again(client_for, plan):
+    data = form_data()
+    data[indicator_field()] = "たくさん"
+    response = client_for("staff").post(entry_url(), data)
+    assert response.status_code == 400
+    target = Target.objects.get(indicator__measure__code=CODE, plan_year__fiscal_year=YEAR)
+    assert response.context["form"].targets[target.indicator_id] == target
+    assert target.text in response.content.decode()
 
 
 def test_submit_moves_the_report_to_submitted(client_for):
