@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connections, models, router, transaction
 from django.utils import timezone
@@ -51,6 +53,13 @@ def columns_update(model: type[models.Model], objs: list[models.Model], field_na
             )
 
 
+@cache
+def history_of(model: type[models.Model]) -> models.Manager:
+    """`model.history`, simple-history's manager of the model's history rows, made once per
+    model: the library builds a new manager class (through `inspect`) on every access."""
+    return model.history
+
+
 def rows_write_with_history(
     model: type[models.Model],
     to_create: list[models.Model],
@@ -71,7 +80,7 @@ def rows_write_with_history(
     history_user = user if user is not None and user.is_authenticated else None
     if to_create:
         model.objects.bulk_create(to_create)
-        model.history.bulk_history_create(to_create, default_user=history_user, default_date=now)
+        history_of(model).bulk_history_create(to_create, default_user=history_user, default_date=now)
     if to_update:
         columns_update(model, to_update, fields)
-        model.history.bulk_history_create(to_update, update=True, default_user=history_user, default_date=now)
+        history_of(model).bulk_history_create(to_update, update=True, default_user=history_user, default_date=now)

@@ -117,11 +117,15 @@ def plan_bands(plan: Plan) -> list[achievement.Band]:
 def _rollup_rules(plan: Plan) -> tuple[list[achievement.Band], list[tuple[str, Decimal]]]:
     """The plan's grade bands and judgements, from the process's copy of the plan's settings
     (`measures.plan_settings`)."""
-    settings = plan_settings(plan)
-    return (
-        [achievement.Band(code, label, min_rate) for code, label, min_rate in settings.bands],
-        list(settings.judgements),
-    )
+    stamp, rules = getattr(plan, "_rollup_rules_cache", (None, None))
+    if stamp != plan.settings_stamp:  # once per Plan instance: a page grades hundreds of rows
+        settings = plan_settings(plan)
+        rules = (
+            [achievement.Band(code, label, min_rate) for code, label, min_rate in settings.bands],
+            list(settings.judgements),
+        )
+        plan._rollup_rules_cache = (plan.settings_stamp, rules)
+    return rules
 
 
 def plan_rules(plan: Plan) -> achievement.Rules:

@@ -11,6 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from core.db import history_of
 from core.fiscal_year import full_label
 from core.numbers import format_decimal
 from indicators.models import Actual, Indicator, MilestoneStatus, Target
@@ -204,7 +205,7 @@ def measure_history(
                     changes.append((record["history_date"], who, what, old, new, choices))
 
     walk(
-        Actual.history.filter(indicator_id__in=list(indicator_names)),
+        history_of(Actual).filter(indicator_id__in=list(indicator_names)),
         indicator_names.__getitem__,
         [
             ("value", _("実績値"), None),
@@ -214,13 +215,13 @@ def measure_history(
         "indicator_id",
     )
     walk(
-        Target.history.filter(indicator_id__in=list(indicator_names)),
+        history_of(Target).filter(indicator_id__in=list(indicator_names)),
         indicator_names.__getitem__,
         [("text", _("目標"), None)],
         "indicator_id",
     )
     walk(
-        Submission.history.filter(measure_id=measure.pk),
+        history_of(Submission).filter(measure_id=measure.pk),
         lambda _measure_id: _("年度報告"),
         [
             ("status", _("状態"), submission),
@@ -231,7 +232,7 @@ def measure_history(
         "measure_id",
     )
     walk(
-        ScheduleProgress.history.filter(schedule_item_id__in=list(item_names)),
+        history_of(ScheduleProgress).filter(schedule_item_id__in=list(item_names)),
         lambda pk: _("取組「%(name)s」") % {"name": item_names[pk]},
         [("status", _("進捗"), progress), ("note", _("補足"), None)],
         "schedule_item_id",
