@@ -287,12 +287,15 @@ def target_update(*, target: Target, text: str, value: Decimal | None) -> Target
 
 
 def _targets_locked(targets: QuerySet[Target]) -> list[Target]:
-    """The targets, read and locked until the transaction ends: in primary-key order, so that
-    two writers lock them in the same order, and the targets only, not the rows a filter
-    joins. Both sides of a race between a target change and an entry save take this lock
-    before reading what the other writes; on SQLite, where one writer at a time holds the
-    database, it is a plain read."""
-    return list(targets.select_for_update(of=("self",)).order_by("pk"))
+    """The targets, read and locked until the transaction ends: in the order of their unique
+    key (indicator, year), so that two writers lock them in the same order, and the targets
+    only, not the rows a filter joins. Both sides of a race between a target change and an
+    entry save take this lock before reading what the other writes; on SQLite, where one
+    writer at a time holds the database, it is a plain read.
+
+    Not in primary-key order: for that order SQLite walks the primary key through every
+    target of the database (9 ms at 10,000 measures) rather than find the few by the key."""
+    return list(targets.select_for_update(of=("self",)).order_by("indicator_id", "plan_year_id"))
 
 
 def _apply(actual: Actual, result: achievement.Achievement) -> None:
