@@ -221,9 +221,32 @@ def benchmark_run(*, sizes: list[int], options: Options) -> Report:
         # WhiteNoise warns that STATIC_ROOT does not exist: nothing is collected in a throwaway run.
         warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
         database = database_info()
+        probes = []
         for size in sizes:
+            probes.append(_speed_probe(options))
             figures.extend(SizeRun(size, options).figures())
-    return Report(machine=machine_info(), database=database, figures=figures)
+        probes.append(_speed_probe(options))
+    return Report(machine={**machine_info(), "speed_probe_ms": probes}, database=database, figures=figures)
+
+
+def speed_probe_ms() -> float:
+    """A fixed piece of plain Python (building, sorting and summing dicts), timed: a VM's
+    speed drifts by a third or more within minutes, and a run's figures compare with another
+    run's only as far as its probes do. The best of five, to see the machine, not a hiccup."""
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        rows = [{"id": i, "name": f"施策{i}", "rate": i % 97 / 97} for i in range(20_000)]
+        rows.sort(key=lambda row: (row["rate"], row["name"]))
+        sum(row["rate"] for row in rows)
+        times.append(time.perf_counter() - started)
+    return _ms(min(times))
+
+
+def _speed_probe(options: Options) -> float:
+    probe = speed_probe_ms()
+    options.log(f"速さの目安（定型の Python 処理）: {probe} ms")
+    return probe
 
 
 class SizeRun:
@@ -347,11 +370,10 @@ class SizeRun:
         figure = Figure(self.size, operation.name)
         output = None
         if operation.warm_up:
-            # The first run pays for imports and template compilation; it is counted, not timed.
+            # The first run pays for imports, template compilation and the process's first
+            # read of the plan's settings (measures.plan_settings); it is not timed.
             operation.prepare()
-            with self.counter.counting():
-                output = operation.run()
-            figure.queries = self.counter.count
+            output = operation.run()
         # A floor is timed right after each run of its operation, so that both see the same
         # moments of a machine whose speed drifts (a VM's, by ±30 % over minutes).
         floor = operation.floor_for(output) if operation.floor_for is not None and output is not None else None
@@ -362,8 +384,10 @@ class SizeRun:
                 started = time.perf_counter()
                 result = operation.run()
                 times.append(time.perf_counter() - started)
-            if figure.queries is None:
-                figure.queries, output = self.counter.count, result
+            # The queries of a run as a running server pays them: the last run's.
+            figure.queries = self.counter.count
+            if output is None:
+                output = result
                 if operation.floor_for is not None and floor is None:
                     floor = operation.floor_for(output)
             if floor is not None:

@@ -37,6 +37,8 @@ def test_the_benchmark_runs_at_the_smallest_size_and_writes_the_documented_json(
     assert done.returncode == 0, done.stderr + done.stdout
     document = json.loads(output.read_text(encoding="utf-8"))
     assert set(document) == {"machine", "database", "results"}
+    probes = document["machine"]["speed_probe_ms"]  # before the one size, and after
+    assert len(probes) == 2 and all(probe > 0 for probe in probes)
     assert document["database"]["vendor"] == connection.vendor
     results = document["results"]
     assert [(r["size"], r["operation"]) for r in results] == [(76, name) for name in OPERATIONS]

@@ -46,6 +46,8 @@ class Command(BaseCommand):
         except BenchmarkError as exc:
             raise CommandError(f"ベンチマークを中断しました: {exc}") from exc
         self.stdout.write(f"database: {report.database['vendor']} {report.database['version']}")
+        probes = " / ".join(f"{probe} ms" for probe in report.machine["speed_probe_ms"])
+        self.stdout.write(f"speed probe (before each size, then after): {probes}")
         self.stdout.write(results_table(report.figures))
         if json:
             json_write(report, json)
