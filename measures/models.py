@@ -66,7 +66,7 @@ class Plan(models.Model):
         _("未達成の達成率"), max_digits=6, decimal_places=4, default=Decimal("0")
     )
     # A new value whenever the plan's years, grade bands or judgements change (or the plan row
-    # is saved): it keys the per-process copy of those rows (`measures.selectors.plan_settings`).
+    # is saved): it keys the per-process copy of those rows (`measures.plan_settings`).
     # A random value rather than a counter, so that a plan deleted and created again under the
     # same id, or a change rolled back, can never meet an old copy.
     settings_stamp = models.UUIDField(default=uuid.uuid4, editable=False)
