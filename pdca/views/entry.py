@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST
 
 from core.fiscal_year import full_label
 from indicators.selectors import chosen_fiscal_year, plan_rules
-from measures.models import PlanYear
 from measures.selectors import plan_for_request, plan_year_for
 from pdca import rights
 from pdca.forms import EntryForm, ReviewForm
@@ -50,7 +49,7 @@ def _measure_year(request, code: str, fiscal_year: int):
 def worklist_view(request):
     plan = plan_for_request(request)
     fiscal_year = chosen_fiscal_year(plan, request.GET.get("year"), default=entry_year_default(plan))
-    plan_year = PlanYear.objects.get(plan=plan, fiscal_year=fiscal_year)
+    plan_year = plan_year_for(plan, fiscal_year)
     items, page = worklist(request.user, plan, plan_year, request.GET.get("page"))
     context = {
         "plan": plan,
