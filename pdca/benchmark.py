@@ -10,6 +10,7 @@ database is never opened; on PostgreSQL (DATABASE_URL) the benchmark measures Po
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import platform
@@ -232,14 +233,19 @@ def benchmark_run(*, sizes: list[int], options: Options) -> Report:
 def speed_probe_ms() -> float:
     """A fixed piece of plain Python (building, sorting and summing dicts), timed: a VM's
     speed drifts by a third or more within minutes, and a run's figures compare with another
-    run's only as far as its probes do. The best of five, to see the machine, not a hiccup."""
+    run's only as far as its probes do. The best of five, to see the machine, not a hiccup;
+    without the garbage collector, whose passes cost more the more objects the process holds."""
     times = []
-    for _ in range(5):
-        started = time.perf_counter()
-        rows = [{"id": i, "name": f"施策{i}", "rate": i % 97 / 97} for i in range(20_000)]
-        rows.sort(key=lambda row: (row["rate"], row["name"]))
-        sum(row["rate"] for row in rows)
-        times.append(time.perf_counter() - started)
+    gc.disable()
+    try:
+        for _ in range(5):
+            started = time.perf_counter()
+            rows = [{"id": i, "name": f"施策{i}", "rate": i % 97 / 97} for i in range(20_000)]
+            rows.sort(key=lambda row: (row["rate"], row["name"]))
+            sum(row["rate"] for row in rows)
+            times.append(time.perf_counter() - started)
+    finally:
+        gc.enable()
     return _ms(min(times))
 
 
