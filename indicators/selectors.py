@@ -18,7 +18,7 @@ from indicators import achievement
 from indicators.models import Actual, GroupResult, Indicator, MeasureResult, Target
 from indicators.services import rules_with_bands, stored_indicator_achievement
 from measures.models import Measure, Plan, PlanYear
-from measures.plan_settings import plan_settings
+from measures.plan_settings import PlanSettings, plan_settings_derived
 from measures.selectors import plan_years
 
 # What a roll-up can be grouped by.
@@ -110,22 +110,19 @@ def rollup_of(plan: Plan, row: GroupResult | StoredRollup) -> Rollup:
 
 
 def plan_bands(plan: Plan) -> list[achievement.Band]:
-    """The plan's grade bands, best first, read once per Plan instance (one request)."""
+    """The plan's grade bands, best first, from the process's copy of the plan's settings."""
     return _rollup_rules(plan)[0]
 
 
 def _rollup_rules(plan: Plan) -> tuple[list[achievement.Band], list[tuple[str, Decimal]]]:
     """The plan's grade bands and judgements, from the process's copy of the plan's settings
-    (`measures.plan_settings`)."""
-    stamp, rules = getattr(plan, "_rollup_rules_cache", (None, None))
-    if stamp != plan.settings_stamp:  # once per Plan instance: a page grades hundreds of rows
-        settings = plan_settings(plan)
-        rules = (
-            [achievement.Band(code, label, min_rate) for code, label, min_rate in settings.bands],
-            list(settings.judgements),
-        )
-        plan._rollup_rules_cache = (plan.settings_stamp, rules)
-    return rules
+    (`measures.plan_settings`), made once per Plan instance: a page grades hundreds of rows."""
+    return plan_settings_derived(plan, "_rollup_rules_cache", _rules_made)
+
+
+def _rules_made(settings: PlanSettings) -> tuple[list[achievement.Band], list[tuple[str, Decimal]]]:
+    bands = [achievement.Band(code, label, min_rate) for code, label, min_rate in settings.bands]
+    return bands, list(settings.judgements)
 
 
 def plan_rules(plan: Plan) -> achievement.Rules:

@@ -20,8 +20,10 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from django.db.models import F, Value
 from django.db.models.signals import post_delete, post_save
@@ -36,6 +38,8 @@ class PlanSettings:
     bands: tuple[tuple[str, str, Decimal], ...]  # (code, label, lowest rate), best first
     judgements: tuple[tuple[str, Decimal], ...]  # (label, lowest share), best first
 
+
+T = TypeVar("T")
 
 # Plans whose settings a process keeps; a deployment serves a handful.
 CACHE_SIZE = 32
@@ -58,6 +62,17 @@ def plan_settings(plan: Plan) -> PlanSettings:
         while len(_copies) > CACHE_SIZE:
             _copies.popitem(last=False)
     return copy
+
+
+def plan_settings_derived(plan: Plan, name: str, build: Callable[[PlanSettings], T]) -> T:
+    """`build(plan_settings(plan))`, made once per Plan instance (one request) and stamp, and
+    kept on the instance as `name`: what a page asks of the settings row by row (the years as
+    model instances, the bands as the arithmetic's) is made once, not once a row."""
+    stamp, value = plan.__dict__.get(name, (None, None))
+    if stamp != plan.settings_stamp:
+        value = build(plan_settings(plan))
+        plan.__dict__[name] = (plan.settings_stamp, value)
+    return value
 
 
 def plan_settings_forget() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.paginator import Page, Paginator
 from django.db import DEFAULT_DB_ALIAS
@@ -12,7 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from measures.models import Field, Measure, MeasureSection, Pillar, Plan, PlanYear, SubPillar
-from measures.plan_settings import plan_settings
+from measures.plan_settings import PlanSettings, plan_settings_derived
 
 
 def plan_current(code: str | None = None) -> Plan:
@@ -103,15 +104,14 @@ def measure_list(plan: Plan) -> QuerySet[Measure]:
 def plan_years(plan: Plan) -> list[PlanYear]:
     """The plan's years in order, from the process's copy of the plan's settings
     (`measures.plan_settings`), made into instances once per Plan instance (one request)."""
-    stamp, cached = getattr(plan, "_plan_years_cache", (None, None))
-    if stamp != plan.settings_stamp:
-        fields = ["id", "plan_id", "fiscal_year", "is_open"]
-        cached = [
-            PlanYear.from_db(DEFAULT_DB_ALIAS, fields, (pk, plan.pk, year, is_open))
-            for pk, year, is_open in plan_settings(plan).years
-        ]
-        plan._plan_years_cache = (plan.settings_stamp, cached)
-    return cached
+    return plan_settings_derived(plan, "_plan_years_cache", partial(_years_made, plan))
+
+
+def _years_made(plan: Plan, settings: PlanSettings) -> list[PlanYear]:
+    fields = ["id", "plan_id", "fiscal_year", "is_open"]
+    return [
+        PlanYear.from_db(DEFAULT_DB_ALIAS, fields, (pk, plan.pk, year, is_open)) for pk, year, is_open in settings.years
+    ]
 
 
 def plan_year_for(plan: Plan, fiscal_year: int) -> PlanYear:
