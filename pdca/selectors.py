@@ -142,6 +142,10 @@ def previous_act_text(measure: Measure, plan_year: PlanYear) -> str:
     return previous.next_steps_text if previous else ""
 
 
+# How many changes the measure page lists, and how deep each kind of history is read.
+HISTORY_LIMIT = 100
+
+
 @dataclass
 class Change:
     when: datetime
@@ -156,7 +160,7 @@ def measure_history(
     *,
     indicator_names: dict[int, str] | None = None,
     item_names: dict[int, str] | None = None,
-    limit: int = 100,
+    limit: int = HISTORY_LIMIT,
 ) -> list[Change]:
     """The latest changes of this measure's actuals, targets, reports and progress: who,
     when, old, new.
@@ -181,28 +185,28 @@ def measure_history(
         {value: str(label) for value, label in choices}
         for choices in (SubmissionStatus.choices, ProgressStatus.choices, MilestoneStatus.choices)
     )
-    # Raw values until the newest `limit` are picked: only those are put into words.
+    # Raw values until the newest `limit` are picked: only those are put into words. A change
+    # is (when, who, describe, owner, plan year id, label, old, new, choices).
     changes: list[tuple] = []
 
     def walk(history_qs, describe, fields, owner):
         names = [name for name, _label, _choices in fields]
         columns = ["id", "history_type", "history_date", "history_user__username", "plan_year_id", owner, *names]
-        window = list(history_qs.order_by("-history_date", "-history_id").values(*columns)[: limit + 1])
+        window = list(history_qs.order_by("-history_date", "-history_id").values_list(*columns)[: limit + 1])
         window.reverse()
         truncated = len(window) > limit
-        previous_by_object: dict[int, dict] = {}
+        previous_by_object: dict[int, tuple] = {}
         for record in window:
-            before = previous_by_object.get(record["id"])
-            previous_by_object[record["id"]] = record
-            if before is None and truncated and record["history_type"] != "+":
+            object_id, history_type, when, username, plan_year_id, owner_id, *values = record
+            before = previous_by_object.get(object_id)
+            previous_by_object[object_id] = values
+            if before is None and truncated and history_type != "+":
                 continue
-            for name, label, choices in fields:
-                old = before[name] if before else ""
-                new = "" if record["history_type"] == "-" else record[name]
+            for index, (_name, label, choices) in enumerate(fields):
+                old = before[index] if before else ""
+                new = "" if history_type == "-" else values[index]
                 if old != new and not (old in (None, "") and new in (None, "")):
-                    what = f"{describe(record[owner])}（{year_labels[record['plan_year_id']]}）：{label}"
-                    who = record["history_user__username"] or "—"
-                    changes.append((record["history_date"], who, what, old, new, choices))
+                    changes.append((when, username or "—", describe, owner_id, plan_year_id, label, old, new, choices))
 
     walk(
         history_of(Actual).filter(indicator_id__in=list(indicator_names)),
@@ -239,8 +243,14 @@ def measure_history(
     )
     changes.sort(key=lambda c: c[0], reverse=True)
     return [
-        Change(when, who, what, _display(old, choices), _display(new, choices))
-        for when, who, what, old, new, choices in changes[:limit]
+        Change(
+            when,
+            who,
+            f"{describe(owner_id)}（{year_labels[plan_year_id]}）：{label}",
+            _display(old, choices),
+            _display(new, choices),
+        )
+        for when, who, describe, owner_id, plan_year_id, label, old, new, choices in changes[:limit]
     ]
 
 
