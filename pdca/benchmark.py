@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -493,7 +494,10 @@ class EntryPost:
         self.data = data
 
     def run(self) -> None:
-        response = self.size_run.client.post(self.url, self.data, secure=True)
+        # Sent as a browser sends this form (it has no file fields): URL-encoded, not multipart.
+        response = self.size_run.client.post(
+            self.url, urlencode(self.data), content_type="application/x-www-form-urlencoded", secure=True
+        )
         if response.status_code != 302:
             raise BenchmarkError(f"POST {self.url}: HTTP {response.status_code} (expected a redirect after saving)")
 
