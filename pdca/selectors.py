@@ -11,7 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from core.db import history_of
+from core.db import HistoryWindow, history_windows
 from core.fiscal_year import full_label
 from core.numbers import format_decimal
 from indicators.models import Actual, Indicator, MilestoneStatus, Target
@@ -165,9 +165,9 @@ def measure_history(
     """The latest changes of this measure's actuals, targets, reports and progress: who,
     when, old, new.
 
-    Each kind of history is read newest first and only `limit` records deep, as plain values
-    rather than model instances, so that a measure saved a thousand times costs no more than
-    one saved a hundred times. A record whose predecessor lies beyond that window is left out
+    Each kind of history is read newest first and only `limit` records deep, all four kinds
+    in one statement (`core.db.history_windows`), as plain values rather than model instances,
+    so that a measure saved a thousand times costs no more than one saved a hundred times. A record whose predecessor lies beyond that window is left out
     rather than shown as a change from nothing.
 
     The records are picked by the ids of the measure's indicators and schedule items and
@@ -189,15 +189,51 @@ def measure_history(
     # is (when, who, describe, owner, plan year id, label, old, new, choices).
     changes: list[tuple] = []
 
-    def walk(history_qs, describe, fields, owner):
-        names = [name for name, _label, _choices in fields]
-        columns = ["id", "history_type", "history_date", "history_user__username", "plan_year_id", owner, *names]
-        window = list(history_qs.order_by("-history_date", "-history_id").values_list(*columns)[: limit + 1])
-        window.reverse()
-        truncated = len(window) > limit
-        previous_by_object: dict[int, tuple] = {}
-        for record in window:
-            object_id, history_type, when, username, plan_year_id, owner_id, *values = record
+    actual_fields = [
+        ("value", _("実績値"), None),
+        ("milestone_status", _("達成状況"), milestone),
+        ("description", _("実施内容"), None),
+    ]
+    target_fields = [("text", _("目標"), None)]
+    submission_fields = [
+        ("status", _("状態"), submission),
+        ("achievements_text", _("取組実績"), None),
+        ("issues_text", _("課題"), None),
+        ("next_steps_text", _("今後の方向性"), None),
+    ]
+    progress_fields = [("status", _("進捗"), progress), ("note", _("補足"), None)]
+
+    def history_window(model, owner, owner_ids, fields):
+        return HistoryWindow(model, owner, owner_ids, ["plan_year_id", *(name for name, _label, _choices in fields)])
+
+    kinds = [
+        (
+            history_window(Actual, "indicator_id", list(indicator_names), actual_fields),
+            indicator_names.__getitem__,
+            actual_fields,
+        ),
+        (
+            history_window(Target, "indicator_id", list(indicator_names), target_fields),
+            indicator_names.__getitem__,
+            target_fields,
+        ),
+        (
+            history_window(Submission, "measure_id", [measure.pk], submission_fields),
+            lambda _measure_id: _("年度報告"),
+            submission_fields,
+        ),
+        (
+            history_window(ScheduleProgress, "schedule_item_id", list(item_names), progress_fields),
+            lambda pk: _("取組「%(name)s」") % {"name": item_names[pk]},
+            progress_fields,
+        ),
+    ]
+    windows = history_windows([window for window, _describe, _fields in kinds], limit + 1)
+    for (_window, describe, fields), records in zip(kinds, windows, strict=True):
+        records.reverse()  # oldest first, so that each record is compared with the one before
+        truncated = len(records) > limit
+        previous_by_object: dict[int, list] = {}
+        for object_id, history_type, when, _history_id, username, owner_id, plan_year_id, *values in records:
             before = previous_by_object.get(object_id)
             previous_by_object[object_id] = values
             if before is None and truncated and history_type != "+":
@@ -207,40 +243,6 @@ def measure_history(
                 new = "" if history_type == "-" else values[index]
                 if old != new and not (old in (None, "") and new in (None, "")):
                     changes.append((when, username or "—", describe, owner_id, plan_year_id, label, old, new, choices))
-
-    walk(
-        history_of(Actual).filter(indicator_id__in=list(indicator_names)),
-        indicator_names.__getitem__,
-        [
-            ("value", _("実績値"), None),
-            ("milestone_status", _("達成状況"), milestone),
-            ("description", _("実施内容"), None),
-        ],
-        "indicator_id",
-    )
-    walk(
-        history_of(Target).filter(indicator_id__in=list(indicator_names)),
-        indicator_names.__getitem__,
-        [("text", _("目標"), None)],
-        "indicator_id",
-    )
-    walk(
-        history_of(Submission).filter(measure_id=measure.pk),
-        lambda _measure_id: _("年度報告"),
-        [
-            ("status", _("状態"), submission),
-            ("achievements_text", _("取組実績"), None),
-            ("issues_text", _("課題"), None),
-            ("next_steps_text", _("今後の方向性"), None),
-        ],
-        "measure_id",
-    )
-    walk(
-        history_of(ScheduleProgress).filter(schedule_item_id__in=list(item_names)),
-        lambda pk: _("取組「%(name)s」") % {"name": item_names[pk]},
-        [("status", _("進捗"), progress), ("note", _("補足"), None)],
-        "schedule_item_id",
-    )
     changes.sort(key=lambda c: c[0], reverse=True)
     return [
         Change(
