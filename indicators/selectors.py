@@ -185,13 +185,17 @@ def indicator_results_for_year(*, plan: Plan, fiscal_year: int) -> dict[int, ach
     }
 
 
-def measure_achievement_table(measure: Measure) -> tuple[list[IndicatorRow], dict[int, MeasureResult]]:
+def measure_achievement_table(
+    measure: Measure, indicators: list[Indicator] | None = None
+) -> tuple[list[IndicatorRow], dict[int, MeasureResult]]:
     """For a measure page: each indicator's target, actual, rate and grade per plan year,
-    and the measure's own result per year (keyed by fiscal year). Fixed number of queries."""
+    and the measure's own result per year (keyed by fiscal year). Fixed number of queries.
+    `indicators` are the measure's, with their parts, when the caller has them (its card)."""
     plan = measure.plan
     rules = plan_rules(plan)
     years = plan_years(plan)
-    indicators = list(measure.indicators.select_related("subprogramme"))
+    if indicators is None:
+        indicators = list(measure.indicators.select_related("subprogramme"))
     # By the indicators' ids (the unique indexes), not by a join on the measure.
     ids = [i.pk for i in indicators]
     targets = {(t.indicator_id, t.plan_year_id): t for t in Target.objects.filter(indicator_id__in=ids).order_by()}

@@ -364,3 +364,22 @@ class ProgressJudgement(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class StructureStamp(models.Model):
+    """One row: a random stamp that database triggers renew, in the same transaction, on any
+    write to the tables a measure's card is read from (plans and their years, the tree,
+    bureaus and sections, measures, their owners, parts, schedule and indicators; see
+    `indicators/migrations/0007_structure_stamp_triggers.py`). Whatever path writes them (a
+    form, the admin, a queryset update, the plan loader's raw SQL, a cascade), the stamp
+    changes with it, so a process's copy of a card keyed by the stamp
+    (`measures.selectors.measure_card`) cannot outlive the rows it was read from."""
+
+    stamp = models.UUIDField(editable=False)
+
+    class Meta:
+        verbose_name = _("計画構造の版")
+        verbose_name_plural = _("計画構造の版")
+
+    def __str__(self) -> str:
+        return str(self.stamp)

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, replace
+from functools import lru_cache, partial
 
 from django.core.paginator import Page, Paginator
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Count, FilteredRelation, Prefetch, Q, QuerySet
+from django.db.models import Count, FilteredRelation, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from measures.models import Field, Measure, MeasureSection, Pillar, Plan, PlanYear, SubPillar
+from measures.models import Field, Measure, MeasureSection, Pillar, Plan, PlanYear, StructureStamp, SubPillar
 from measures.plan_settings import PlanSettings, plan_settings_derived
+
+
+def plans_with_stamp() -> QuerySet[Plan]:
+    """Plans as a request reads them: each with `structure_stamp`, the current
+    StructureStamp (None before anything was written), read in the same query."""
+    return Plan.objects.annotate(structure_stamp=Subquery(StructureStamp.objects.filter(pk=1).values("stamp")))
 
 
 def plan_current(code: str | None = None) -> Plan:
     """The plan named by `code`, or by default the newest one (a successor plan replaces the
     old on screen)."""
-    plans = Plan.objects.order_by("-first_fiscal_year", "code")
+    plans = plans_with_stamp().order_by("-first_fiscal_year", "code")
     plan = plans.filter(code=code).first() if code else plans.first()
     if plan is None:
         raise Http404(_("計画が見つかりません。python manage.py load_plan で読み込んでください。"))
@@ -38,7 +45,7 @@ def plan_for_request(request) -> Plan:
     else:
         remembered = request.session.get("plan")
         # One read: a remembered plan that has since been deleted gives way to the newest.
-        plan = (Plan.objects.filter(code=remembered).first() if remembered else None) or plan_current()
+        plan = (plans_with_stamp().filter(code=remembered).first() if remembered else None) or plan_current()
     return plan
 
 
@@ -142,21 +149,59 @@ class ScheduleRow:
 @dataclass(frozen=True)
 class MeasureCard:
     """What a measure page shows of the plan itself: the measure (with its field, sub-pillar
-    and pillar), its owners, its (1)/(2) parts and its yearly schedule."""
+    and pillar), its owners, its (1)/(2) parts, its yearly schedule and its indicators (with
+    their parts)."""
 
     measure: Measure
     owners: list[Owner]
     subprogrammes: list[tuple[int, str]]
     schedule: list[ScheduleRow]
+    indicators: list
+
+    def for_request(self, plan: Plan) -> MeasureCard:
+        """The card with its own copies of the model instances, the measure's plan being the
+        request's: a kept card is shared by the process's requests and never changed."""
+        measure = copy.copy(self.measure)
+        measure.plan = plan  # the request's instance, with what it has read once (years, rules)
+        return replace(self, measure=measure, indicators=[copy.copy(indicator) for indicator in self.indicators])
+
+
+# Cards a process keeps (a few kilobytes each): every measure of a large plan's busy part.
+CARDS_KEPT = 2000
 
 
 def measure_card(plan: Plan, code: str) -> MeasureCard:
-    """The card of the plan's measure `code`, or 404. Four queries, the last three read as
-    values: model instances and prefetches cost more than the queries behind them."""
-    measure = plan.measures.select_related("field__subpillar__pillar").filter(code=code).first()
+    """The card of the plan's measure `code`, or 404.
+
+    Read in five queries (the measure with its branch of the tree, then its owners, parts,
+    schedule and indicators), and kept by the process under the plan's structure stamp when
+    the plan was read with one (`plan_for_request`): database triggers renew the stamp with
+    any write to those tables (`StructureStamp`), so a kept card is never out of date."""
+    stamp = getattr(plan, "structure_stamp", None)
+    if stamp is None:
+        card = _card_read(plan.pk, plan.fiscal_years, code)
+    else:
+        card = _card_kept(plan.pk, stamp, tuple(plan.fiscal_years), code)
+    return card.for_request(plan)
+
+
+@lru_cache(maxsize=CARDS_KEPT)
+def _card_kept(plan_id: int, _stamp, fiscal_years: tuple[int, ...], code: str) -> MeasureCard:
+    return _card_read(plan_id, fiscal_years, code)
+
+
+def measure_cards_forget() -> None:
+    """Drop the process's cards (tests start from none, so that query counts do not depend on
+    the tests run before them)."""
+    _card_kept.cache_clear()
+
+
+def _card_read(plan_id: int, fiscal_years, code: str) -> MeasureCard:
+    # Values rather than instances where the page only shows them: model instances and
+    # prefetches cost more than the queries behind them.
+    measure = Measure.objects.select_related("field__subpillar__pillar").filter(plan_id=plan_id, code=code).first()
     if measure is None:
         raise Http404(_("施策 %(code)s はありません。") % {"code": code})
-    measure.plan = plan  # the request's instance, with what it has read once (years, rules)
     owners = [
         Owner(*row)
         for row in measure.measure_sections.order_by("order").values_list(
@@ -175,10 +220,11 @@ def measure_card(plan: Plan, code: str) -> MeasureCard:
         if fiscal_year is not None:
             years_of[pk].add(fiscal_year)
     schedule = [
-        ScheduleRow(pk, number, name, reading, tuple(year in years_of[pk] for year in plan.fiscal_years))
+        ScheduleRow(pk, number, name, reading, tuple(year in years_of[pk] for year in fiscal_years))
         for pk, (number, name, reading) in items.items()
     ]
-    return MeasureCard(measure, owners, subprogrammes, schedule)
+    indicators = list(measure.indicators.select_related("subprogramme"))
+    return MeasureCard(measure, owners, subprogrammes, schedule, indicators)
 
 
 def fields_with_counts(plan: Plan) -> QuerySet[Field]:

@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from measures.models import Measure, Plan, Section
 from measures.plan_settings import plan_settings_forget
+from measures.selectors import measure_cards_forget
 from pdca.models import Profile, Role
 
 PLAN_FILE = Path(settings.BASE_DIR) / "fixtures" / "kanagawa_ict_2019.json"
@@ -32,6 +33,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _no_plan_settings_copies():
     plan_settings_forget()
+    measure_cards_forget()
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ def measure_detail_view(request, code: str):
     context = _year_context(plan, request)
     card = measure_card(plan, code)
     measure = card.measure
-    rows, results = measure_achievement_table(measure)
+    rows, results = measure_achievement_table(measure, card.indicators)
     plan_year = plan_year_for(plan, context["fiscal_year"])
     submission = submission_for(measure, plan_year)
     context.update(
