@@ -94,11 +94,13 @@ def entry_year_default(plan: Plan) -> int:
     return latest_open or plan.last_fiscal_year
 
 
-def entry_rows(measure: Measure, plan_year: PlanYear, *, with_targets: bool = True):
+def entry_rows(measure: Measure, plan_year: PlanYear, *, with_targets: bool = True, indicators=None):
     """What an entry form is built on: the measure's indicators, this year's targets and the
     year's schedule items. Without `with_targets` the targets are None, for a posted form,
-    which shows them only when it is rejected (`entry_targets`)."""
-    indicators = list(measure.indicators.select_related("subprogramme"))
+    which shows them only when it is rejected (`entry_targets`). `indicators` are the
+    measure's, with their parts, when the caller has them (its card)."""
+    if indicators is None:
+        indicators = list(measure.indicators.select_related("subprogramme"))
     targets = entry_targets(plan_year, indicators) if with_targets else None
     items = list(measure.schedule_items.filter(years=plan_year).select_related("subprogramme"))
     return indicators, targets, items

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.fiscal_year import full_label
 from indicators.selectors import chosen_fiscal_year, plan_rules
-from measures.selectors import plan_for_request, plan_year_for
+from measures.selectors import measure_card, plan_for_request, plan_year_for
 from pdca import rights
 from pdca.forms import EntryForm, ReviewForm
 from pdca.models import Submission
@@ -35,15 +34,11 @@ from pdca.services import (
 )
 
 
-def _measure_year(request, code: str, fiscal_year: int):
+def _card_year(request, code: str, fiscal_year: int):
+    """The measure's card (the process keeps it: its measure and indicators cost no query)
+    and the plan year; 404 for a measure or year the plan lacks."""
     plan = plan_for_request(request)
-    # Only the measure row: these pages show its code and name, and what they edit is read
-    # by entry_state (the full card's prefetches are for the measure page).
-    measure = plan.measures.filter(code=code).first()
-    if measure is None:
-        raise Http404(_("施策 %(code)s はありません。") % {"code": code})
-    measure.plan = plan
-    return measure, plan_year_for(plan, fiscal_year)
+    return measure_card(plan, code), plan_year_for(plan, fiscal_year)
 
 
 def worklist_view(request):
@@ -65,10 +60,13 @@ def worklist_view(request):
 
 
 def entry_view(request, code: str, fiscal_year: int):
-    measure, plan_year = _measure_year(request, code, fiscal_year)
+    card, plan_year = _card_year(request, code, fiscal_year)
+    measure = card.measure
     # A save reads the year's targets itself, under its lock; a posted form shows them only
     # when it is rejected, so they are read below, then.
-    indicators, targets, items = entry_rows(measure, plan_year, with_targets=request.method != "POST")
+    indicators, targets, items = entry_rows(
+        measure, plan_year, with_targets=request.method != "POST", indicators=card.indicators
+    )
     form_kwargs = {"indicators": indicators, "targets": targets, "schedule_items": items}
     conflict = None
     form = None
@@ -146,7 +144,8 @@ def _after_save(request, measure, plan_year, result):
 
 
 def _review(request, code: str, fiscal_year: int, action):
-    measure, plan_year = _measure_year(request, code, fiscal_year)
+    card, plan_year = _card_year(request, code, fiscal_year)
+    measure = card.measure
     submission = Submission.objects.filter(measure=measure, plan_year=plan_year).first()
     if submission is None or not rights.is_hq(request.user):
         raise PermissionDenied(_("この操作を行う権限がありません。"))
