@@ -387,10 +387,20 @@ class SizeRun:
             # read of the plan's settings (measures.plan_settings); it is not timed.
             operation.prepare()
             output = operation.run()
-        # A floor is timed right after each run of its operation, so that both see the same
-        # moments of a machine whose speed drifts (a VM's, by ±30 % over minutes).
+        # A floor is timed before the first run of its operation and after each run, so that
+        # every run lies between two of its floor's and both see the same moments of a machine
+        # whose speed drifts (a VM's, by half within minutes): at 10,000 measures the workbook
+        # runs once or twice, and one floor after it was too little to compare with.
         floor = operation.floor_for(output) if operation.floor_for is not None and output is not None else None
         times, floor_times = [], []
+
+        def time_floor() -> None:
+            started = time.perf_counter()
+            floor()
+            floor_times.append(time.perf_counter() - started)
+
+        if floor is not None:
+            time_floor()
         for _ in range(self.options.repeat):
             operation.prepare()
             with self.counter.counting():
@@ -404,9 +414,7 @@ class SizeRun:
                 if operation.floor_for is not None and floor is None:
                     floor = operation.floor_for(output)
             if floor is not None:
-                started = time.perf_counter()
-                floor()
-                floor_times.append(time.perf_counter() - started)
+                time_floor()
             if sum(times) > self.options.budget_seconds:
                 break
         figure.runs = len(times)

@@ -11,7 +11,17 @@ import sys
 from django.conf import settings
 from django.db import connection
 
-from pdca.benchmark import JSON_KEYS, OPERATIONS, PAGES_IN_PROGRESS, Figure, page_url, results_table
+from pdca.benchmark import (
+    JSON_KEYS,
+    OPERATIONS,
+    PAGES_IN_PROGRESS,
+    Figure,
+    Operation,
+    Options,
+    SizeRun,
+    page_url,
+    results_table,
+)
 
 
 def run_benchmark(tmp_path, *args: str) -> subprocess.CompletedProcess:
@@ -76,3 +86,20 @@ def test_bad_sizes_are_refused_before_anything_is_built(tmp_path):
     done = run_benchmark(tmp_path, "--sizes", "76,abc")
     assert done.returncode != 0
     assert "--sizes" in done.stderr
+
+
+def test_every_timed_run_lies_between_two_runs_of_its_floor(db):
+    events: list[str] = []
+
+    def run() -> str:
+        events.append("run")
+        return "output"
+
+    def floor_for(output: str):
+        assert output == "output"
+        return lambda: events.append("floor")
+
+    figure = SizeRun(76, Options(repeat=2))._measure(Operation("page", run, floor_for=floor_for))
+
+    assert events == ["run", "floor", "run", "floor", "run", "floor"]  # the warm-up, then F R F R F
+    assert figure.runs == 2 and figure.floor_ms is not None
