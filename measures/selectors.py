@@ -6,6 +6,7 @@ import copy
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
+from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
 from django.db import DEFAULT_DB_ALIAS
@@ -15,6 +16,9 @@ from django.utils.translation import gettext as _
 
 from measures.models import Field, Measure, MeasureSection, Pillar, Plan, PlanYear, StructureStamp, SubPillar
 from measures.plan_settings import PlanSettings, plan_settings_derived
+
+if TYPE_CHECKING:
+    from indicators.models import Indicator
 
 
 def plans_with_stamp() -> QuerySet[Plan]:
@@ -156,7 +160,7 @@ class MeasureCard:
     owners: list[Owner]
     subprogrammes: list[tuple[int, str]]
     schedule: list[ScheduleRow]
-    indicators: list
+    indicators: list[Indicator]
 
     def for_request(self, plan: Plan) -> MeasureCard:
         """The card with its own copies of the model instances, the measure's plan being the
