@@ -17,12 +17,11 @@ rates are recomputed in the same request, with a plan instance read before the c
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import TypeVar
 
 from django.db.models import F, Value
@@ -43,25 +42,17 @@ T = TypeVar("T")
 
 # Plans whose settings a process keeps; a deployment serves a handful.
 CACHE_SIZE = 32
-_copies: OrderedDict[tuple[int, uuid.UUID], PlanSettings] = OrderedDict()
-_lock = threading.Lock()
 
 
 def plan_settings(plan: Plan) -> PlanSettings:
     """The plan's years, bands and judgements as of the plan row's stamp; read (two queries)
     only when this process has no copy for that stamp."""
-    key = (plan.pk, plan.settings_stamp)
-    with _lock:
-        copy = _copies.get(key)
-        if copy is not None:
-            _copies.move_to_end(key)
-            return copy
-    copy = _settings_read(plan)
-    with _lock:
-        _copies[key] = copy
-        while len(_copies) > CACHE_SIZE:
-            _copies.popitem(last=False)
-    return copy
+    return _settings_kept(plan.pk, plan.settings_stamp)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _settings_kept(plan_id: int, _stamp: uuid.UUID) -> PlanSettings:
+    return _settings_read(plan_id)
 
 
 def plan_settings_derived(plan: Plan, name: str, build: Callable[[PlanSettings], T]) -> T:
@@ -78,21 +69,22 @@ def plan_settings_derived(plan: Plan, name: str, build: Callable[[PlanSettings],
 def plan_settings_forget() -> None:
     """Drop this process's copies (tests start from none, so that their query counts do not
     depend on the tests run before them)."""
-    with _lock:
-        _copies.clear()
+    _settings_kept.cache_clear()
 
 
-def _settings_read(plan: Plan) -> PlanSettings:
+def _settings_read(plan_id: int) -> PlanSettings:
     years = tuple(
-        PlanYear.objects.filter(plan=plan).order_by("fiscal_year").values_list("pk", "fiscal_year", "is_open")
+        PlanYear.objects.filter(plan_id=plan_id).order_by("fiscal_year").values_list("pk", "fiscal_year", "is_open")
     )
     # Bands and judgements in one round trip.
     columns = ("kind", "name", "label", "bound", "order")
     bands = (
-        GradeBand.objects.filter(plan=plan).order_by().annotate(kind=Value("band"), name=F("code"), bound=F("min_rate"))
+        GradeBand.objects.filter(plan_id=plan_id)
+        .order_by()
+        .annotate(kind=Value("band"), name=F("code"), bound=F("min_rate"))
     )
     judgements = (
-        ProgressJudgement.objects.filter(plan=plan)
+        ProgressJudgement.objects.filter(plan_id=plan_id)
         .order_by()
         .annotate(kind=Value("judgement"), name=F("label"), bound=F("min_share"))
     )
