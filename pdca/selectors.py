@@ -168,9 +168,10 @@ def measure_history(
     when, old, new.
 
     Each kind of history is read newest first and only `limit` records deep, all four kinds
-    in one statement (`core.db.history_windows`), as plain values rather than model instances,
-    so that a measure saved a thousand times costs no more than one saved a hundred times. A record whose predecessor lies beyond that window is left out
-    rather than shown as a change from nothing.
+    in one statement (`core.db.history_windows`), as plain values rather than model
+    instances, so that a measure saved a thousand times costs no more than one saved a
+    hundred times. A record whose predecessor lies beyond that window is left out rather
+    than shown as a change from nothing.
 
     The records are picked by the ids of the measure's indicators and schedule items and
     named from `indicator_names` and `item_names` (id → name), which a caller that has read
@@ -205,27 +206,20 @@ def measure_history(
     ]
     progress_fields = [("status", _("進捗"), progress), ("note", _("補足"), None)]
 
-    def history_window(model, owner, owner_ids, fields):
-        return HistoryWindow(model, owner, owner_ids, ["plan_year_id", *(name for name, _label, _choices in fields)])
+    def kind(model, owner, owner_ids, describe, fields):
+        """A kind of history: what to read of it, how to name a record's owner, its fields."""
+        columns = ["plan_year_id", *(name for name, _label, _choices in fields)]
+        return HistoryWindow(model, owner, owner_ids, columns), describe, fields
 
+    indicator_ids, item_ids = list(indicator_names), list(item_names)
     kinds = [
-        (
-            history_window(Actual, "indicator_id", list(indicator_names), actual_fields),
-            indicator_names.__getitem__,
-            actual_fields,
-        ),
-        (
-            history_window(Target, "indicator_id", list(indicator_names), target_fields),
-            indicator_names.__getitem__,
-            target_fields,
-        ),
-        (
-            history_window(Submission, "measure_id", [measure.pk], submission_fields),
-            lambda _measure_id: _("年度報告"),
-            submission_fields,
-        ),
-        (
-            history_window(ScheduleProgress, "schedule_item_id", list(item_names), progress_fields),
+        kind(Actual, "indicator_id", indicator_ids, indicator_names.__getitem__, actual_fields),
+        kind(Target, "indicator_id", indicator_ids, indicator_names.__getitem__, target_fields),
+        kind(Submission, "measure_id", [measure.pk], lambda _measure_id: _("年度報告"), submission_fields),
+        kind(
+            ScheduleProgress,
+            "schedule_item_id",
+            item_ids,
             lambda pk: _("取組「%(name)s」") % {"name": item_names[pk]},
             progress_fields,
         ),
