@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef
 
 from indicators import achievement
 from indicators.models import Actual, GroupResult, Indicator, MeasureResult, Target
-from indicators.services import rules_with_bands, stored_indicator_achievement
+from indicators.services import rules_with_bands, stored_achievement, stored_indicator_achievement
 from measures.models import Measure, Plan, PlanYear
 from measures.plan_settings import PlanSettings, plan_settings_derived
 from measures.selectors import plan_years
@@ -159,30 +159,29 @@ def indicator_results_for_year(*, plan: Plan, fiscal_year: int) -> dict[int, ach
     """Every indicator's achievement in a year, keyed by indicator id: the figures of
     `measure_achievement_table` for the whole plan at once (exports, lists).
 
-    A fixed number of queries; only the columns the arithmetic needs are loaded, so that a
-    plan of 10,000 measures stays light.
+    A fixed number of queries. A graded actual carries its stored rate and grade, read as
+    plain values; only the indicators without one (a few) are read as rows, with the year's
+    target, to tell 対象外 from 未報告. So a plan of 10,000 measures stays light.
     """
-    rules = plan_rules(plan)
-    indicators = Indicator.objects.filter(measure__plan=plan).only("pk", "kind", "direction", "baseline")
     year_filter = {"plan_year__plan": plan, "plan_year__fiscal_year": fiscal_year}
-    targets = {
-        t.indicator_id: t
-        for t in Target.objects.filter(indicator__measure__plan=plan, **year_filter).only(
-            "indicator_id", "text", "value"
-        )
-    }
-    actuals = {
-        a.indicator_id: a
-        for a in Actual.objects.filter(indicator__measure__plan=plan, **year_filter).only(
+    graded = Actual.objects.filter(indicator__measure__plan=plan, raw_rate__isnull=False, **year_filter)
+    results = {
+        indicator_id: stored_achievement(raw_rate, capped_rate, grade)
+        for indicator_id, raw_rate, capped_rate, grade in graded.values_list(
             "indicator_id", "raw_rate", "capped_rate", "grade"
         )
     }
-    return {
-        indicator.pk: stored_indicator_achievement(
-            indicator, targets.get(indicator.pk), actuals.get(indicator.pk), rules
+    ungraded = Indicator.objects.filter(measure__plan=plan).exclude(pk__in=graded.values("indicator_id"))
+    targets = {
+        t.indicator_id: t
+        for t in Target.objects.filter(indicator__in=ungraded.values("pk"), **year_filter).only(
+            "indicator_id", "text", "value"
         )
-        for indicator in indicators.iterator(chunk_size=2000)
     }
+    rules = plan_rules(plan)
+    for indicator in ungraded.only("pk", "kind", "direction", "baseline"):
+        results[indicator.pk] = stored_indicator_achievement(indicator, targets.get(indicator.pk), None, rules)
+    return results
 
 
 def measure_achievement_table(

@@ -70,8 +70,13 @@ def stored_indicator_achievement(
     """An indicator's achievement in a year as stored with its actual; without a graded actual,
     only whether the year has a target (対象外) or still awaits a report (未報告)."""
     if actual is not None and actual.raw_rate is not None:
-        return achievement.Achievement(achievement.Outcome.GRADED, actual.raw_rate, actual.capped_rate, actual.grade)
+        return stored_achievement(actual.raw_rate, actual.capped_rate, actual.grade)
     return indicator_achievement_for(indicator, target, None, rules)
+
+
+def stored_achievement(raw_rate: Decimal, capped_rate: Decimal, grade: str) -> achievement.Achievement:
+    """The achievement stored with a graded actual (its rates and grade columns)."""
+    return achievement.Achievement(achievement.Outcome.GRADED, raw_rate, capped_rate, grade)
 
 
 def actual_record(
