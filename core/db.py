@@ -19,6 +19,10 @@ def service_atomic():
     return transaction.atomic(savepoint=False)
 
 
+# Rows a PostgreSQL UPDATE … FROM (VALUES …) of columns_update writes.
+UPDATE_BATCH = 1000
+
+
 def columns_update(model: type[models.Model], objs: list[models.Model], field_names: list[str]) -> None:
     """Write some columns of many rows, each row its own values.
 
@@ -26,6 +30,14 @@ def columns_update(model: type[models.Model], objs: list[models.Model], field_na
     10,000 measures (80,000 actuals) spent a minute of Python there. Here SQLite, in process,
     runs one parametrised UPDATE per row (executemany); PostgreSQL, where that would be a
     round trip per row, gets one UPDATE … FROM (VALUES …) per thousand rows.
+
+    On PostgreSQL, more than a batch of rows first refreshes the table's planner statistics
+    (ANALYZE, which within a transaction counts the rows it has written itself). Such an
+    update comes after a bulk write in the same transaction (a plan load, a synthetic plan's
+    build) whose rows the statistics do not know: autovacuum cannot see uncommitted rows and
+    may record the table as empty in the middle of it. Believing the table holds one row, the
+    planner joined each batch by scanning the whole table once per VALUES row: at 80,000
+    actuals, 30 seconds a batch instead of a few milliseconds.
     """
     if not objs:
         return
@@ -41,12 +53,14 @@ def columns_update(model: type[models.Model], objs: list[models.Model], field_na
                 f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s", [row[1:] + row[:1] for row in rows]
             )
             return
+        if len(rows) > UPDATE_BATCH:
+            cursor.execute(f"ANALYZE {table}")
         # Every placeholder is cast: a VALUES column of NULLs alone would otherwise be text.
         casts = ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in [pk, *fields])
         columns = ", ".join(quote(f.column) for f in [pk, *fields])
         assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields)
-        for start in range(0, len(rows), 1000):
-            batch = rows[start : start + 1000]
+        for start in range(0, len(rows), UPDATE_BATCH):
+            batch = rows[start : start + UPDATE_BATCH]
             values = ", ".join(f"({casts})" for _ in batch)
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v ({columns})"
