@@ -41,6 +41,11 @@ INSTALLED_APPS = [
     "indicators",
     "pdca",
 ]
+# Synthetic plans, `manage.py benchmark` and the load test (benchmarks/) are development
+# tools: installed with DEBUG, in the test settings, or when DJANGO_BENCHMARKS=1 asks for
+# them to time the production settings; a deployment leaves them out.
+if env_bool("DJANGO_BENCHMARKS", default=DEBUG):
+    INSTALLED_APPS.append("benchmarks")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

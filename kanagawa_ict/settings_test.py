@@ -7,6 +7,7 @@ os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
 os.environ.setdefault("DJANGO_HSTS_SECONDS", "0")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("DJANGO_BENCHMARKS", "1")
 
 from kanagawa_ict.settings import *  # noqa: E402,F403
 

@@ -40,6 +40,25 @@ def test_check_deploy_is_clean_with_production_values():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "kanagawa_ict.settings",
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "a-long-random-production-secret-" + "x7Gk2pQ9" * 6,
+}
+
+
+def test_production_settings_do_not_install_the_benchmarks():
+    result = run_manage("benchmark", "--help", **PRODUCTION)
+    assert result.returncode != 0
+    assert "Unknown command: 'benchmark'" in result.stderr
+
+
+def test_the_benchmarks_are_installed_on_request_to_time_the_production_settings():
+    result = run_manage("benchmark", "--help", **PRODUCTION, DJANGO_BENCHMARKS="1")
+    assert result.returncode == 0, result.stderr
+    assert "--sizes" in result.stdout
+
+
 def test_production_without_a_secret_key_refuses_to_start():
     result = run_manage("check", DJANGO_SETTINGS_MODULE="kanagawa_ict.settings", DJANGO_DEBUG="0")
     assert result.returncode != 0

@@ -192,8 +192,8 @@ def test_a_rebuild_costs_the_same_queries_at_ten_times_the_size(monkeypatch):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from benchmarks.synthetic import synthetic_plan_create
     from indicators import group_results
-    from indicators.synthetic import synthetic_plan_create
 
     # Rows picked by id in chunks would multiply statements with the plan: make chunks tiny.
     monkeypatch.setattr(group_results, "ID_CHUNK", 5)

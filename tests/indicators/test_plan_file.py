@@ -13,10 +13,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 import indicators.plan_file as plan_file
+from benchmarks.synthetic import synthetic_plan_create
 from indicators.models import Actual, Indicator, MeasureResult, Target
 from indicators.plan_file import PlanFileError, plan_export, plan_export_json, plan_file_read, plan_load
 from indicators.services import actual_record
-from indicators.synthetic import synthetic_plan_create
 from measures.models import Bureau, Measure, MeasureSection, Plan, PlanYear, Section
 from pdca.models import ProgressStatus, ScheduleProgress
 from tests.conftest import PLAN_FILE
@@ -352,8 +352,8 @@ def test_a_first_load_into_an_empty_database_costs_the_same_queries_at_ten_times
 def test_the_streamed_text_is_the_document_dumped_whole(plan):
     import json
 
+    from benchmarks.synthetic import synthetic_plan_create
     from indicators.plan_file import plan_export_json
-    from indicators.synthetic import synthetic_plan_create
 
     for each in (plan, synthetic_plan_create(measures=12, code="synthetic-text")):
         assert plan_export_json(each) == json.dumps(plan_export(each), ensure_ascii=False, indent=2) + "\n"

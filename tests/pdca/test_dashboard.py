@@ -13,12 +13,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from benchmarks.synthetic import synthetic_plan_create
 from core.numbers import format_rate
 from indicators.group_results import group_results_rebuild
 from indicators.models import Actual, MeasureResult
 from indicators.selectors import rollup
 from indicators.services import actual_record
-from indicators.synthetic import synthetic_plan_create
 from measures.models import Measure, PlanYear
 from pdca.models import Submission
 

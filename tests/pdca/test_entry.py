@@ -306,7 +306,7 @@ def test_the_worklist_shows_the_clerks_measures_with_status_and_gaps(client_for,
 
 
 def test_headquarters_worklist_pages_through_every_measure_of_a_large_plan_once_in_plan_order(client_for, plan):
-    from indicators.synthetic import synthetic_plan_create
+    from benchmarks.synthetic import synthetic_plan_create
 
     large = synthetic_plan_create(measures=230, code="synthetic-worklist")
     client = client_for("hq")
@@ -327,8 +327,8 @@ def test_headquarters_worklist_pages_through_every_measure_of_a_large_plan_once_
 def test_the_worklist_counts_each_measures_missing_actuals_and_progress(client_for, plan, plan_code):
     """Counted here the plain way, by joins on the measure, against the page's cells: the
     real plan's schedules differ by year, the synthetic plan mixes complete and incomplete."""
+    from benchmarks.synthetic import synthetic_plan_create
     from indicators.models import Target
-    from indicators.synthetic import synthetic_plan_create
     from measures.models import Plan, ScheduleItem
 
     if plan_code != plan.code:

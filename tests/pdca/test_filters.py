@@ -8,7 +8,7 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
-from indicators.synthetic import synthetic_plan_create
+from benchmarks.synthetic import synthetic_plan_create
 from measures.models import Bureau, Field, Measure, Pillar, SubPillar
 from measures.selectors import measure_list
 from pdca import filters

@@ -12,10 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from benchmarks.synthetic import synthetic_plan_create
 from core.fiscal_year import full_label
 from core.numbers import format_rate
 from indicators.models import MeasureResult
-from indicators.synthetic import synthetic_plan_create
 from measures.models import MeasureSection
 from pdca import filters
 
@@ -141,7 +141,7 @@ def test_the_plan_tree_shows_every_measure_of_the_real_plan_on_one_page(client_f
 
 
 def test_the_plan_tree_of_a_large_plan_pages_through_its_sub_pillars(client_for, plan):
-    from indicators.synthetic import synthetic_plan_create
+    from benchmarks.synthetic import synthetic_plan_create
     from measures.models import SubPillar
 
     large = synthetic_plan_create(measures=330, code="synthetic-tree-pages")

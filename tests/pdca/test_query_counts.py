@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from indicators.synthetic import synthetic_plan_create
+from benchmarks.synthetic import synthetic_plan_create
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
+from benchmarks.synthetic import synthetic_plan_create
 from indicators.models import Actual, MilestoneStatus
 from indicators.selectors import indicator_results_for_year, measure_achievement_table, rollup
 from indicators.services import actual_record
-from indicators.synthetic import synthetic_plan_create
 from measures.models import Plan, PlanYear, SubPillar
 from pdca.models import SelfAssessment, Submission, SubmissionStatus
 from pdca.selectors import submission_status_counts

@@ -38,9 +38,9 @@ from django.test.utils import override_settings
 from django.urls import NoReverseMatch, reverse
 from openpyxl import Workbook, load_workbook
 
+from benchmarks.synthetic import synthetic_plan_create
 from indicators.models import MeasureResult
 from indicators.plan_file import plan_export, plan_export_json, plan_load
-from indicators.synthetic import synthetic_plan_create
 from measures.models import Field, Measure, Pillar, PlanYear, SubPillar
 from pdca.models import Profile, Role
 from pdca.selectors import HISTORY_LIMIT, entry_state

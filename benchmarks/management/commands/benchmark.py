@@ -3,7 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pdca.benchmark import DEFAULT_SIZES, BenchmarkError, Options, benchmark_run, json_write, results_table
+from benchmarks.benchmark import DEFAULT_SIZES, BenchmarkError, Options, benchmark_run, json_write, results_table
 
 
 def _sizes(text: str) -> list[int]:

@@ -10,11 +10,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from benchmarks.synthetic import synthetic_plan_create
 from indicators.models import Actual, Indicator, IndicatorKind, MeasureResult, Target
 from indicators.plan_file import plan_export, plan_file_check, plan_load
 from indicators.selectors import ROLLUP_LEVELS, rollup
 from indicators.services import indicator_achievement_for, results_recompute, rules_for, target_update
-from indicators.synthetic import synthetic_plan_create
 from measures.models import Bureau, Field, MeasureSection, Pillar, PlanYear, ScheduleItem, Section, SubPillar
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ import sys
 from django.conf import settings
 from django.db import connection
 
-from pdca.benchmark import (
+from benchmarks.benchmark import (
     JSON_KEYS,
     OPERATIONS,
     PAGES_IN_PROGRESS,
