@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-import indicators.plan_file as plan_file
+import indicators.plan_file.apply as plan_file_apply
 from benchmarks.synthetic import synthetic_plan_create
 from indicators.models import Actual, Indicator, MeasureResult, Target
 from indicators.plan_file import PlanFileError, plan_export, plan_export_json, plan_file_read, plan_load
@@ -134,7 +134,7 @@ def test_a_failure_during_writing_rolls_everything_back(plan, document, monkeypa
         raise RuntimeError("disk full")
 
     # The last step of a load: everything else has been written by then.
-    monkeypatch.setattr(plan_file, "results_recompute", explode)
+    monkeypatch.setattr(plan_file_apply, "results_recompute", explode)
     with pytest.raises(RuntimeError):
         plan_load(document)
     assert snapshot() == before
@@ -300,7 +300,7 @@ def writer_statements(document: dict, monkeypatch) -> list[str]:
             statements.append(sql)
         return execute(sql, params, many, context)
 
-    recompute = plan_file.results_recompute
+    recompute = plan_file_apply.results_recompute
 
     def recompute_unrecorded(*, plan):
         recomputing.append(plan)
@@ -309,7 +309,7 @@ def writer_statements(document: dict, monkeypatch) -> list[str]:
         finally:
             recomputing.pop()
 
-    monkeypatch.setattr(plan_file, "results_recompute", recompute_unrecorded)
+    monkeypatch.setattr(plan_file_apply, "results_recompute", recompute_unrecorded)
     with connection.execute_wrapper(record):
         plan_load(document, source="synthetic")
     return statements
