@@ -93,7 +93,7 @@ HISTORY_COLUMNS = ["id", "history_type", "history_date", "history_id"]
 
 def history_windows(windows: list[HistoryWindow], size: int) -> list[list[tuple]]:
     """The newest `size` history records of each window, newest first, as tuples (object id,
-    history type, history date, history id, the user's username or None, owner id, *columns),
+    history type, history date, history id, the user's display name or None, owner id, *columns),
     read in one statement.
 
     A page that shows several kinds of history paid a query each, most of it Django building
@@ -107,12 +107,18 @@ def history_windows(windows: list[HistoryWindow], size: int) -> list[list[tuple]
     quote = connection.ops.quote_name
     user_model = get_user_model()
     users, user_pk = quote(user_model._meta.db_table), quote(user_model._meta.pk.column)
-    username = quote(user_model._meta.get_field(user_model.USERNAME_FIELD).column)
+    username = f"u.{quote(user_model._meta.get_field(user_model.USERNAME_FIELD).column)}"
+    # A person is named as the pages name them (pdca.people.display_name): full name, else
+    # the username. `||` concatenates on both SQLite and PostgreSQL.
+    field_names = {field.name for field in user_model._meta.get_fields()}
+    if {"first_name", "last_name"} <= field_names:
+        first, last = (quote(user_model._meta.get_field(name).column) for name in ("first_name", "last_name"))
+        username = f"COALESCE(NULLIF(TRIM(COALESCE(u.{first}, '') || ' ' || COALESCE(u.{last}, '')), ''), {username})"
     metas = [history_of(window.model).model._meta for window in windows]
     own_fields = [
         [meta.get_field(name) for name in window.columns] for window, meta in zip(windows, metas, strict=True)
     ]
-    width = len(HISTORY_COLUMNS) + 2  # then the username and the owner
+    width = len(HISTORY_COLUMNS) + 2  # then the user's name and the owner
     # Where each window's own columns sit in a row of the union.
     starts = [width + sum(len(fields) for fields in own_fields[:index]) for index in range(len(windows))]
     slot_types = [field.cast_db_type(connection) for fields in own_fields for field in fields]
@@ -128,7 +134,7 @@ def history_windows(windows: list[HistoryWindow], size: int) -> list[list[tuple]
         slots[first : first + len(own)] = [f"w.{column}" for column in own]
         placeholders = ", ".join(["%s"] * len(window.owner_ids))
         selects.append(
-            f"SELECT {index}, {', '.join(f'w.{column}' for column in columns)}, u.{username}, w.{owner}, "
+            f"SELECT {index}, {', '.join(f'w.{column}' for column in columns)}, {username}, w.{owner}, "
             f"{', '.join(slots)} FROM ("
             f"SELECT {', '.join([*columns, user, owner, *own])} FROM {quote(meta.db_table)}"
             f" WHERE {owner} IN ({placeholders})"

@@ -18,7 +18,9 @@ MAX_MAGNITUDE = Decimal("1e12")
 MAX_DECIMAL_PLACES = 4
 
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?$")
-_SPACES = re.compile(r"\s+")
+# Spaces around the number, or before its percent sign, are noise; a space between digits
+# (``1 000``) is refused, as ``1,2,3`` is: the reader cannot tell one number from two.
+_SPACES_BEFORE_PERCENT = re.compile(r"\s+(?=%$)")
 # Minus signs and dashes people type for a negative sign.
 _MINUS_SIGNS = str.maketrans({"−": "-", "－": "-", "‐": "-", "ー": "-", "―": "-", "–": "-", "—": "-"})
 
@@ -28,9 +30,10 @@ class ValueParseError(ValueError):
 
 
 def normalize_number_text(text: str) -> str:
-    """Full-width digits, commas, points and percent signs become ASCII; spaces go."""
-    folded = unicodedata.normalize("NFKC", text).translate(_MINUS_SIGNS)
-    return _SPACES.sub("", folded)
+    """Full-width digits, commas, points and percent signs become ASCII; spaces around the
+    number and before a percent sign go, spaces inside it stay (and fail the pattern)."""
+    folded = unicodedata.normalize("NFKC", text).translate(_MINUS_SIGNS).strip()
+    return _SPACES_BEFORE_PERCENT.sub("", folded)
 
 
 def parse_decimal(

@@ -57,7 +57,8 @@ def rate_bars(labels: list[str], rates: list[Decimal | None], title: str) -> Fig
         title,
         height=max(220, 40 * len(labels) + 80),
         xaxis={"range": [0, 105], "ticksuffix": "%"},
-        yaxis={"autorange": "reversed"},
+        # Long sub-pillar names: the margin grows to fit the labels instead of cutting them.
+        yaxis={"autorange": "reversed", "automargin": True},
         shapes=[
             {
                 "type": "line",
@@ -82,7 +83,17 @@ def grade_distribution(counts: dict[str, int], labels: dict[str, str], title: st
         "text": [counts[code] for code in codes],
         "textposition": "auto",
     }
-    return _figure([bars], title, height=260)
+    # Counts are whole: ticks one, two, five… apart, never at halves.
+    largest = max(counts.values(), default=0)
+    step = next(
+        step * power
+        for power in (1, 10, 100, 1000, 10**4, 10**5)
+        for step in (1, 2, 5)
+        if largest / (step * power) <= 6
+    )
+    return _figure(
+        [bars], title, height=260, yaxis={"dtick": step, "tick0": 0, "tickformat": "d", "rangemode": "tozero"}
+    )
 
 
 def year_lines(years: list[int], series: list[tuple[str, list[Decimal | None]]], title: str) -> Figure:

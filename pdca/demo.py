@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from indicators.models import Actual, MilestoneStatus, Target
+from indicators.models import Actual, IndicatorKind, MilestoneStatus, Target
 from indicators.services import actual_record, results_recompute
 from measures.models import Plan, Section
 from pdca.models import (
@@ -61,13 +61,28 @@ def _actual_value(target: Target, rng: random.Random, lower: bool) -> Decimal:
     return (value * Decimal(str(factor))).quantize(Decimal("1"))
 
 
+# A share cannot pass the whole.
+SHARE_LIMIT = Decimal(100)
+
+
+def _plausible(indicator, value: Decimal, previous: Decimal | None) -> Decimal:
+    """The demo value made believable: a share at most 100%, a running total never below
+    last year's."""
+    if indicator.kind == IndicatorKind.PERCENTAGE or indicator.unit == "%":
+        value = min(value, SHARE_LIMIT)
+    if indicator.cumulative and previous is not None:
+        value = max(value, previous)
+    return value
+
+
 @transaction.atomic
 def demo_data_create(plan: Plan, seed: int = 2019) -> int:
     """Create demo actuals, progress and Check/Act texts for R1–R3; returns the number of actuals."""
     rng = random.Random(seed)
     hq = User.objects.get(username="hq")
     count = 0
-    for plan_year in plan.years.filter(fiscal_year__in=DEMO_YEARS):
+    last_values: dict[int, Decimal] = {}  # indicator id → the value written for the year before
+    for plan_year in plan.years.filter(fiscal_year__in=DEMO_YEARS).order_by("fiscal_year"):
         is_latest = plan_year.fiscal_year == max(DEMO_YEARS)
         for measure in plan.measures.prefetch_related("indicators", "schedule_items__years"):
             if Submission.objects.filter(measure=measure, plan_year=plan_year, is_demo=False).exists():
@@ -94,13 +109,13 @@ def demo_data_create(plan: Plan, seed: int = 2019) -> int:
                         is_demo=True,
                     )
                 else:
-                    actual_record(
-                        indicator=indicator,
-                        plan_year=plan_year,
-                        value=_actual_value(target, rng, indicator.direction == "lower"),
-                        user=hq,
-                        is_demo=True,
+                    value = _plausible(
+                        indicator,
+                        _actual_value(target, rng, indicator.direction == "lower"),
+                        last_values.get(indicator.pk),
                     )
+                    last_values[indicator.pk] = value
+                    actual_record(indicator=indicator, plan_year=plan_year, value=value, user=hq, is_demo=True)
                 count += 1
             for item in measure.schedule_items.all():
                 if plan_year in item.years.all():

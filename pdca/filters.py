@@ -12,6 +12,7 @@ whole plan, whatever the select offers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from html import escape
@@ -197,7 +198,23 @@ class MeasureFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=MeasureSection.objects.filter(section__bureau=value).values("measure_id"))
 
     def search(self, queryset, name, value):
+        code = code_query(value)
+        if code is not None:
+            # `I-②-ア-01` is that measure, not also `II-②-ア-01`; `I-②-ア` is the field's measures.
+            return queryset.filter(Q(code__iexact=code) | Q(code__istartswith=f"{code}-"))
         return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value) | Q(summary__icontains=value))
+
+
+# Dashes and roman numerals as people type them in a code; the plan stores ASCII ones.
+_CODE_FOLDING = str.maketrans({"－": "-", "‐": "-", "−": "-", "–": "-", "—": "-", "Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III"})
+# A code is words joined by dashes, with no space: `I-②-ア-01`, `II-④`.
+_CODE_SHAPE = re.compile(r"^[^\s-]+(?:-[^\s-]+)+$")
+
+
+def code_query(value: str) -> str | None:
+    """The code a keyword spells, if it looks like one, else None."""
+    folded = value.strip().translate(_CODE_FOLDING)
+    return folded if _CODE_SHAPE.match(folded) else None
 
 
 def _up_to_limit(rows) -> list[tuple] | None:

@@ -277,12 +277,26 @@ def transitions_for(measure: Measure) -> list[TransitionRow]:
         Transition.objects.filter(submission__measure_id=measure.pk)
         .order_by("-at", "-pk")
         .values_list(
-            "at", "submission__plan_year__fiscal_year", "user__username", "from_status", "to_status", "comment"
+            "at",
+            "submission__plan_year__fiscal_year",
+            "user__first_name",
+            "user__last_name",
+            "user__username",
+            "from_status",
+            "to_status",
+            "comment",
         )
     )
     return [
-        TransitionRow(at, fiscal_year, user or "—", str(labels.get(old, old)), str(labels.get(new, new)), comment)
-        for at, fiscal_year, user, old, new, comment in rows
+        TransitionRow(
+            at,
+            fiscal_year,
+            f"{first or ''} {last or ''}".strip() or username or "—",
+            str(labels.get(old, old)),
+            str(labels.get(new, new)),
+            comment,
+        )
+        for at, fiscal_year, first, last, username, old, new, comment in rows
     ]
 
 

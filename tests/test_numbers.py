@@ -24,6 +24,7 @@ from core.numbers import ValueParseError, format_decimal, format_rate, parse_dec
         ("0", "0"),
         ("1,234,567.25", "1234567.25"),
         ("\u300042\u3000", "42"),
+        ("80 %", "80"),
     ],
 )
 def test_accepts_what_clerks_type(text, value):
@@ -45,6 +46,8 @@ def test_accepts_what_clerks_type(text, value):
         ("10000000000000", "値が大きすぎます"),
         ("0.123456", "小数点以下は4桁まで"),
         ("12.5.1", "数値として読めません"),
+        ("1 000", "「1 000」は数値として読めません"),
+        ("１\u3000０００", "数値として読めません"),
     ],
 )
 def test_rejects_with_a_clear_japanese_message(text, message):

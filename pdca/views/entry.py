@@ -15,6 +15,7 @@ from measures.selectors import measure_card, plan_for_request, plan_year_for
 from pdca import rights
 from pdca.forms import EntryForm, ReviewForm
 from pdca.models import Submission
+from pdca.people import display_name
 from pdca.selectors import (
     entry_rows,
     entry_state,
@@ -88,13 +89,7 @@ def entry_view(request, code: str, fiscal_year: int):
                 )
             except ConflictError as error:
                 conflict = error.current
-                form.add_error(
-                    None,
-                    _(
-                        "あなたが編集している間に、%(who)sさんがこの報告を保存しました。入力内容は消えていません。下の「現在保存されている内容」と見比べ、必要なら修正して保存し直してください。"
-                    )
-                    % {"who": conflict.updated_by or "他の利用者"},
-                )
+                form.add_error(None, conflict_message(conflict, request.user))
             else:
                 return _after_save(request, measure, plan_year, result)
     submission = submission_for(measure, plan_year)
@@ -125,6 +120,17 @@ def entry_view(request, code: str, fiscal_year: int):
     return render(
         request, "pdca/entry.html", context, status=409 if conflict else (400 if request.method == "POST" else 200)
     )
+
+
+def conflict_message(current: Submission, user) -> str:
+    """Who saved in between: another person by name, or the user themselves in another tab."""
+    if current.updated_by_id is not None and current.updated_by_id == user.pk:
+        return _(
+            "この画面を開いた後に、あなた自身が別のタブまたは画面でこの報告を保存しています。入力内容は消えていません。下の「現在保存されている内容」と見比べ、必要なら修正して保存し直してください。"
+        )
+    return _(
+        "あなたが編集している間に、%(who)sさんがこの報告を保存しました。入力内容は消えていません。下の「現在保存されている内容」と見比べ、必要なら修正して保存し直してください。"
+    ) % {"who": display_name(current.updated_by)}
 
 
 def _after_save(request, measure, plan_year, result):

@@ -205,6 +205,19 @@ def test_seed_demo_gives_a_spread_of_grades_and_statuses(plan):
     assert not Actual.objects.filter(plan_year__fiscal_year=2022).exists()  # R4 left open for entry
 
 
+def test_demo_data_is_plausible_no_share_above_the_whole_no_running_total_that_falls(plan):
+    call_command("seed_demo", stdout=StringIO())
+    actuals = Actual.objects.filter(is_demo=True, value__isnull=False).select_related("indicator", "plan_year")
+    shares = [a for a in actuals if a.indicator.kind == "percentage" or a.indicator.unit == "%"]
+    assert shares and all(a.value <= 100 for a in shares)
+    running: dict[int, list] = {}
+    for actual in sorted(actuals, key=lambda a: a.plan_year.fiscal_year):
+        if actual.indicator.cumulative:
+            running.setdefault(actual.indicator_id, []).append(actual.value)
+    assert running
+    assert all(values == sorted(values) for values in running.values())
+
+
 def test_the_at_risk_count_from_stored_roll_ups_equals_the_list_under_every_filter(plan, some_results):
     from measures.models import Bureau, Pillar, ScheduleItem
     from pdca import dashboard

@@ -147,6 +147,28 @@ def test_a_second_editor_is_told_of_the_first_and_keeps_what_they_typed(client_f
     assert submission.achievements_text == "後から保存しようとした内容"
 
 
+def test_a_conflict_names_the_other_person_by_display_name(client_for, personas):
+    personas["staff"].first_name = "戦略 花子"
+    personas["staff"].save()
+    stale = form_data()
+    assert client_for("staff").post(entry_url(), form_data(achievements_text="先")).status_code == 302
+    text = client_for("hq").post(entry_url(), stale).content.decode()
+    assert "戦略 花子さんがこの報告を保存しました" in text
+    assert "p-staff" not in text
+
+
+def test_a_conflict_with_ones_own_other_tab_says_so(client_for):
+    stale = form_data()
+    client = client_for("staff")
+    assert client.post(entry_url(), form_data(achievements_text="別のタブで保存")).status_code == 302
+    response = client.post(entry_url(), dict(stale, achievements_text="このタブの内容"))
+    assert response.status_code == 409
+    text = response.content.decode()
+    assert "あなた自身が別のタブまたは画面でこの報告を保存しています" in text
+    assert "p-staffさん" not in text
+    assert "このタブの内容" in text
+
+
 def _submit(client_for):
     client_for("staff").post(entry_url(), form_data(submit="1"))
     return Submission.objects.get(measure__code=CODE, plan_year__fiscal_year=YEAR)

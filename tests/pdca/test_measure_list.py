@@ -155,3 +155,20 @@ def test_the_plan_tree_of_a_large_plan_pages_through_its_sub_pillars(client_for,
     assert codes == list(large.measures.order_by("order").values_list("code", flat=True))
     assert sum(page.count('<tr class="level-subpillar">') for page in shown) == subpillars
     assert f"中柱 {subpillars} のうち 21〜" in shown[1]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("I-②-ア-01", ["I-②-ア-01"]),
+        ("Ⅱ－②－ア－01", ["II-②-ア-01"]),
+        ("I-②-ア", ["I-②-ア-01", "I-②-ア-02", "I-②-ア-03", "I-②-ア-04"]),
+    ],
+)
+def test_a_keyword_that_looks_like_a_code_matches_codes_exactly(client_for, plan, query, expected):
+    from measures.models import Measure
+
+    page = get_list(client_for("viewer"), plan, f"&q={query}")
+    codes = set(Measure.objects.filter(plan=plan).values_list("code", flat=True))
+    shown = [code for code in re.findall(r">([IV]+-[^<\s]+)<", page) if code in codes]
+    assert sorted(set(shown)) == sorted(set(expected))
