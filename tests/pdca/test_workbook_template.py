@@ -21,8 +21,10 @@ from pdca import services
 from pdca.models import ProgressStatus, ScheduleProgress, SelfAssessment, Submission, SubmissionStatus
 from pdca.services import Entry, IndicatorEntry, entry_save
 from pdca.views.workbook import SESSION_KEY
-from pdca.workbook import imports
 from pdca.workbook.imports import UploadError, template_upload_apply, template_upload_read
+from pdca.workbook.imports import apply as imports_apply
+from pdca.workbook.imports import read as imports_read
+from pdca.workbook.imports import sheets as imports_sheets
 from tests.conftest import measure, section
 
 pytestmark = pytest.mark.django_db
@@ -484,7 +486,7 @@ def test_a_failure_midway_writes_nothing(client_for, personas, plan, monkeypatch
             raise RuntimeError("disk full")
         return services.entry_save(**kwargs)
 
-    monkeypatch.setattr(imports, "entry_save", failing_second_save)
+    monkeypatch.setattr(imports_apply, "entry_save", failing_second_save)
     before = written()
     with pytest.raises(RuntimeError):
         template_upload_apply(user=personas["staff"], plan_year=plan_year(plan), preview=preview)
@@ -658,8 +660,8 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(client_for, monkeypa
     def never(*args, **kwargs):
         raise AssertionError("an oversized file must not be parsed")
 
-    monkeypatch.setattr(imports, "load_workbook", never)
-    monkeypatch.setattr(imports, "_check_container", never)
+    monkeypatch.setattr(imports_sheets, "load_workbook", never)
+    monkeypatch.setattr(imports_read, "container_check", never)
     response = upload(client_for("staff"), b"PK\x03\x04" + b"\x00" * (5 * 1024 * 1024))
     assert response.status_code == 400
     assert (
