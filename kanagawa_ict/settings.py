@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "django_tables2",
     "django_filters",
     "simple_history",
@@ -79,6 +80,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms render through TEMPLATES, so that a widget may have its template in templates/.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 WSGI_APPLICATION = "kanagawa_ict.wsgi.application"
 

@@ -14,14 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
-from html import escape
 
 import django_filters
 from django import forms
 from django.db.models import Exists, Model, OuterRef, Q
-from django.forms.utils import flatatt
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.fiscal_year import full_label
@@ -33,43 +29,11 @@ CHOICE_LIMIT = 100
 
 
 class PlainSelect(forms.Select):
-    """A select written out in Python rather than through Django's template per <option>
-    (about 40 µs an option), so that the hundreds of bureaus or sub-pillars of a large plan
-    cost well under a millisecond. The markup is Django's but for whitespace and attribute
-    order; flat choices only, no option groups."""
+    """Django's select, its options written by one loop in its template
+    (`templates/pdca/widgets/plain_select.html`) rather than a template included per option:
+    a large plan offers hundreds of bureaus. Flat choices only, no option groups."""
 
-    # Choices kept as given: Django normalises every (value, label) pair whenever choices
-    # are set, which for hundreds of bureaus cost more than writing them out.
-    @property
-    def choices(self):
-        return self._plain_choices
-
-    @choices.setter
-    def choices(self, value):
-        self._plain_choices = value
-
-    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
-        # Labels as text (a lazy label would key the cache by whatever language asks first).
-        choices = tuple(("" if v is None else str(v), str(label)) for v, label in self.choices)
-        options = _options_html(choices, tuple(self.format_value(value)))
-        final_attrs = flatatt(self.build_attrs(self.attrs, attrs))
-        return mark_safe(f'<select name="{escape(name)}"{final_attrs}>{options}</select>')
-
-
-@lru_cache(maxsize=64)
-def _options_html(choices: tuple[tuple[str, str], ...], wanted: tuple[str, ...]) -> str:
-    """The <option>s of a select, kept for the next request that offers the same options with
-    the same choice: a dashboard offers the same few hundred bureaus on every request, and
-    writing them out cost half a millisecond. Keyed by their content, so never stale."""
-    options = []
-    for option_value, label in choices:
-        selected = option_value in wanted
-        if selected:
-            wanted = ()  # a single select marks its first match only, as Django's does
-        if not option_value.isdigit():  # a primary key needs no escaping (hundreds of them)
-            option_value = escape(option_value)
-        options.append(f'<option value="{option_value}"{" selected" if selected else ""}>{escape(label)}</option>')
-    return "".join(options)
+    template_name = "pdca/widgets/plain_select.html"
 
 
 class MeasureFilter(django_filters.FilterSet):

@@ -143,7 +143,7 @@ def test_a_plain_select_escapes_its_options_and_selects_the_first_match_only():
     widget = PlainSelect(choices=[("", "すべて"), (1, '<b>"A" & B</b>'), (2, "二"), (2, "二の重複")])
     html = widget.render("x", "2", attrs={"id": "id_x", "aria-describedby": "id_x_helptext"})
     assert html == (
-        '<select name="x" aria-describedby="id_x_helptext" id="id_x"><option value="">すべて</option>'
+        '<select name="x" id="id_x" aria-describedby="id_x_helptext"><option value="">すべて</option>'
         '<option value="1">&lt;b&gt;&quot;A&quot; &amp; B&lt;/b&gt;</option>'
         '<option value="2" selected>二</option><option value="2">二の重複</option></select>'
     )
@@ -152,7 +152,7 @@ def test_a_plain_select_escapes_its_options_and_selects_the_first_match_only():
     assert '<option value="a&quot;&amp;&lt;b&gt;">x</option><option value="2021">y</option>' in text_values
 
 
-def test_a_plain_select_kept_for_reuse_follows_the_choice_the_options_and_the_language():
+def test_a_plain_select_follows_the_choice_the_options_and_the_language():
     from django.utils import translation
     from django.utils.functional import lazy
 
