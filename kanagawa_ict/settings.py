@@ -11,6 +11,7 @@ import importlib.util
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from kanagawa_ict.env import env_bool, env_int, env_list, env_str
 
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "simple_history",
+    "csp",
     "core",
     "measures",
     "indicators",
@@ -56,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -150,6 +154,32 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4): scripts only from our static files (charts read their
+# figures from `json_script` data), nothing framed, forms post only here. Styles allow
+# 'unsafe-inline' because plotly.js writes its own <style> element and style attributes as it
+# draws (tests/browser: no violation); our templates have none.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browser features no page uses (core.middleware.SecurityHeadersMiddleware, which also sends
+# `Cache-Control: private, no-store` on signed-in pages that set no Cache-Control of their own).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
+# Django's CSRF failure page is English; ours is in the site's layout.
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 # The demo accounts' password; used only by `seed_demo`.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", default="demo-pass-2019")

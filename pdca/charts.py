@@ -1,16 +1,17 @@
 """Charts as pure functions: plain data in, a plotly figure out. Each page that shows one
 also shows the same figures as a table (the chart's text equivalent).
 
-Figures are plain plotly JSON (dicts), rendered without validation: building
-`plotly.graph_objects.Figure` objects validated every property and cost ~90 ms a chart,
-more than the rest of a page. The specs here use only documented plotly attributes.
+Figures are plain plotly JSON (dicts): building `plotly.graph_objects.Figure` objects
+validated every property, more work than the rest of a page. The specs here use only
+documented plotly attributes. A page puts each figure in the HTML as JSON (`json_script`)
+and `static/js/charts.js` draws it, so that the Content-Security-Policy needs no inline
+script.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-import plotly.io as pio
 from django.utils.translation import gettext as _
 
 from core.fiscal_year import reiwa_short
@@ -149,15 +150,3 @@ def targets_and_actuals(
             {"type": "bar", "name": _("実績"), "x": x, "y": actual_values, "marker": {"color": "#0b4f8a"}},
         ]
     return _figure(traces, title, height=280, yaxis={"title": {"text": unit or ""}, "rangemode": "tozero"})
-
-
-def to_html(figure: Figure) -> str:
-    """The chart as an HTML fragment; plotly.js itself comes from our static files. No mode
-    bar: its buttons would be focusable inside a chart hidden from assistive technology."""
-    return pio.to_html(
-        figure,
-        full_html=False,
-        include_plotlyjs=False,
-        validate=False,
-        config={"displayModeBar": False, "responsive": True},
-    )

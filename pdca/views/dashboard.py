@@ -78,19 +78,15 @@ def dashboard_view(request):
     return render(request, "pdca/dashboard.html", context)
 
 
-def _charts(head, tree, years, series, bands) -> dict[str, str]:
+def _charts(head, tree, years, series, bands) -> dict[str, charts.Figure]:
     labels = {b.code: b.label for b in bands}
     subpillars = [row for row in tree if row.level == "subpillar"]
     return {
-        "grades": charts.to_html(charts.grade_distribution(head.plan.grade_counts, labels, _("評価の分布（施策数）"))),
-        "subpillars": charts.to_html(
-            charts.rate_bars(
-                [f"{r.code} {r.name}" for r in subpillars],
-                [r.rollup.mean_rate for r in subpillars],
-                _("中柱別の平均達成率"),
-            )
+        "grades": charts.grade_distribution(head.plan.grade_counts, labels, _("評価の分布（施策数）")),
+        "subpillars": charts.rate_bars(
+            [f"{r.code} {r.name}" for r in subpillars],
+            [r.rollup.mean_rate for r in subpillars],
+            _("中柱別の平均達成率"),
         ),
-        "years": charts.to_html(
-            charts.year_lines(years, [(s.label, s.rates) for s in series], _("年度別の平均達成率"))
-        ),
+        "years": charts.year_lines(years, [(s.label, s.rates) for s in series], _("年度別の平均達成率")),
     }

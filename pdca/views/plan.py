@@ -89,7 +89,7 @@ def measure_detail_view(request, code: str):
     return render(request, "pdca/measure_detail.html", context)
 
 
-def _indicator_charts(plan, rows) -> dict[int, str]:
+def _indicator_charts(plan, rows) -> dict[int, charts.Figure]:
     """A targets-and-actuals chart for each numeric indicator (milestones have nothing to plot)."""
     charts_by_indicator = {}
     for row in rows:
@@ -103,5 +103,5 @@ def _indicator_charts(plan, rows) -> dict[int, str]:
             cumulative=row.indicator.cumulative,
             title=row.indicator.name,
         )
-        charts_by_indicator[row.indicator.pk] = charts.to_html(figure)
+        charts_by_indicator[row.indicator.pk] = figure
     return charts_by_indicator

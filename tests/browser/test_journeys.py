@@ -181,3 +181,18 @@ def test_the_workbook_upload_page_is_accessible(page, people):
     page.get_by_role("button", name=re.compile("アップロード|確認")).first.click()  # empty upload: error, no crash
     expect(page.get_by_role("alert")).to_be_visible()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("path", ["/dashboard/?year=2021", "/measures/I-①-イ-01/?year=2021"])
+def test_charts_draw_under_the_content_security_policy_without_a_violation(page, people, path):
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    violations = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    log_in(page, "b-hq")
+    page.goto(path)
+    expect(page.locator(".chart svg.main-svg").first).to_be_visible()
+    assert page.locator(".chart script").count() == 0
+    assert violations == []
