@@ -17,6 +17,8 @@ from indicators.models import Actual, IndicatorKind, MilestoneStatus, Target
 from indicators.services import actual_record, results_recompute
 from measures.models import Plan, Section
 from pdca.models import (
+    Message,
+    MessageKind,
     Profile,
     ProgressStatus,
     Role,
@@ -165,6 +167,10 @@ def demo_data_create(plan: Plan, seed: int = 2019) -> int:
                 user=hq,
                 comment="デモデータ",
             )
+            if status == SubmissionStatus.RETURNED:
+                Message.objects.create(
+                    submission=submission, kind=MessageKind.RETURN, author=hq, text=submission.review_comment
+                )
     return count
 
 

@@ -155,7 +155,13 @@ class EntryForm(forms.Form):
         )
 
 
-class ReviewForm(forms.Form):
-    comment = forms.CharField(
-        label=_("コメント"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+class MessageForm(forms.Form):
+    """A message into a report's conversation; the service checks the text (pdca.services)."""
+
+    text = forms.CharField(
+        label=_("本部とのやりとりにメッセージを書く"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("2,000文字以内。差戻しへの回答や質問を書いてください。"),
     )
+    back = forms.CharField(widget=forms.HiddenInput, required=False)

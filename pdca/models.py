@@ -148,3 +148,42 @@ class ScheduleProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.schedule_item} {self.plan_year}: {self.get_status_display()}"
+
+
+class MessageKind(models.TextChoices):
+    RETURN = "return", _("差戻し")
+    REOPEN = "reopen", _("承認の取消し")
+    APPROVAL = "approval", _("承認時のコメント")
+    NOTE = "note", _("本部からの連絡")
+    REPLY = "reply", _("所属からの返信")
+
+
+# Kinds that ask the section to act: open until the report is submitted again.
+REQUEST_KINDS = (MessageKind.RETURN, MessageKind.REOPEN)
+
+
+class Message(models.Model):
+    """One message of a report's conversation between headquarters and the section: a return
+    comment, a reopen reason, a note, or the clerk's reply. Written by pdca.services only."""
+
+    MAX_LENGTH = 2000
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="messages", verbose_name=_("年度報告")
+    )
+    kind = models.CharField(_("種類"), max_length=20, choices=MessageKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("送信者")
+    )
+    text = models.TextField(_("本文"), max_length=MAX_LENGTH)
+    at = models.DateTimeField(_("日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("報告についてのやりとり")
+        verbose_name_plural = _("報告についてのやりとり")
+        ordering = ["-at", "-pk"]
+        constraints = [models.CheckConstraint(condition=~models.Q(text=""), name="message_text_not_empty")]
+        indexes = [models.Index(fields=["submission", "-at"], name="message_submission_at")]
+
+    def __str__(self) -> str:
+        return f"{self.submission}: {self.get_kind_display()}"

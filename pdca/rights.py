@@ -106,6 +106,29 @@ def may_reopen(user, submission: Submission | None) -> Decision:
     return Decision(True)
 
 
+def may_read_conversation(user, measure: Measure) -> bool:
+    """A report's conversation: headquarters, viewers (read-only) and the owning section."""
+    return role_of(user) in (Role.HQ, Role.VIEWER) or owns_measure(user, measure)
+
+
+def may_write_message(user, measure: Measure) -> Decision:
+    """Write into a report's conversation: headquarters and the owning section, in any status
+    (a question may come after approval too)."""
+    if role_of(user) == Role.HQ or owns_measure(user, measure):
+        return Decision(True)
+    return Decision(False, _("この報告についてのやりとりに書き込む権限がありません。"))
+
+
+def may_read_review_desk(user) -> bool:
+    """The review queue and the whole submission board: headquarters and viewers (read-only)."""
+    return role_of(user) in (Role.HQ, Role.VIEWER)
+
+
+def may_set_deadline(user) -> bool:
+    """A plan year's submission deadline: headquarters."""
+    return role_of(user) == Role.HQ
+
+
 def may_edit_plan(user) -> bool:
     """Plan data and thresholds: headquarters."""
     return role_of(user) == Role.HQ

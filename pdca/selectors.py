@@ -18,7 +18,16 @@ from indicators.models import Actual, Indicator, MilestoneStatus, Target
 from measures.models import Measure, Plan, PlanYear, ScheduleItem
 from measures.selectors import plan_years
 from pdca import rights
-from pdca.models import ProgressStatus, ScheduleProgress, Submission, SubmissionStatus, Transition
+from pdca.models import (
+    REQUEST_KINDS,
+    Message,
+    ProgressStatus,
+    ScheduleProgress,
+    Submission,
+    SubmissionStatus,
+    Transition,
+)
+from pdca.people import display_name
 
 
 @dataclass
@@ -28,6 +37,7 @@ class WorkItem:
     status_label: str
     missing_actuals: int
     missing_progress: int
+    open_request: Message | None = None
 
 
 # A clerk's sections own a few measures; headquarters sees every measure of the plan, which
@@ -72,6 +82,7 @@ def worklist(
     for item_id in this_year.values_list("scheduleitem_id", flat=True):
         if item_id not in with_progress:
             missing_progress[item_measure[item_id]] += 1
+    requests = open_requests(submissions.values())
     items = []
     for measure in measures:
         submission = submissions.get(measure.pk)
@@ -83,6 +94,7 @@ def worklist(
                 status_label=SubmissionStatus(status).label,
                 missing_actuals=missing_actuals[measure.pk],
                 missing_progress=missing_progress[measure.pk],
+                open_request=requests.get(submission.pk) if submission else None,
             )
         )
     return items, page
@@ -270,8 +282,9 @@ class TransitionRow:
     comment: str
 
 
-def transitions_for(measure: Measure) -> list[TransitionRow]:
-    """The measure's workflow moves, newest first, as values."""
+def transitions_for(measure: Measure, *, with_comments: bool = True) -> list[TransitionRow]:
+    """The measure's workflow moves, newest first, as values. The comments are the report's
+    conversation (pdca.rights.may_read_conversation): without `with_comments` they are left out."""
     labels = dict(SubmissionStatus.choices)
     rows = (
         Transition.objects.filter(submission__measure_id=measure.pk)
@@ -294,7 +307,7 @@ def transitions_for(measure: Measure) -> list[TransitionRow]:
             f"{first or ''} {last or ''}".strip() or username or "—",
             str(labels.get(old, old)),
             str(labels.get(new, new)),
-            comment,
+            comment if with_comments else "",
         )
         for at, fiscal_year, first, last, username, old, new, comment in rows
     ]
@@ -347,3 +360,51 @@ def submission_status_counts(
         by_status[SubmissionStatus.NOT_STARTED.value] = row["measures"] - sum(by_status.values())
         counts[row[group_by]] = by_status
     return counts
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    at: datetime
+    kind: str
+    kind_label: str
+    author: str
+    text: str
+    from_headquarters: bool
+
+
+def conversation(submission: Submission | None) -> list[MessageRow]:
+    """A report's conversation, newest first, with who and when (one query)."""
+    if submission is None or submission.pk is None:
+        return []
+    return [
+        MessageRow(
+            message.at,
+            message.kind,
+            message.get_kind_display(),
+            display_name(message.author),
+            message.text,
+            from_headquarters=message.kind != "reply",
+        )
+        for message in submission.messages.select_related("author").order_by("-at", "-pk")
+    ]
+
+
+# Statuses in which a return or a reopen still waits for the section: the report goes back to
+# 提出済 only through a new submission, so in these the latest request is unanswered.
+AWAITING_SECTION = (SubmissionStatus.RETURNED, SubmissionStatus.DRAFT)
+
+
+def open_requests(submissions) -> dict[int, Message]:
+    """For each report that headquarters returned or reopened and the section has not
+    submitted again, the latest such message, keyed by submission id (one query)."""
+    waiting = [s.pk for s in submissions if s.pk is not None and s.status in AWAITING_SECTION]
+    if not waiting:
+        return {}
+    latest: dict[int, Message] = {}
+    for message in (
+        Message.objects.filter(submission_id__in=waiting, kind__in=REQUEST_KINDS)
+        .select_related("author")
+        .order_by("submission_id", "-at", "-pk")
+    ):
+        latest.setdefault(message.submission_id, message)
+    return latest

@@ -17,7 +17,7 @@ from indicators.models import Actual, Indicator, Target
 from indicators.services import ActualInput, measure_actuals_record
 from measures.models import Measure, PlanYear, ScheduleItem
 from pdca import rights
-from pdca.models import ScheduleProgress, Submission, SubmissionStatus, Transition
+from pdca.models import Message, MessageKind, ScheduleProgress, Submission, SubmissionStatus, Transition
 
 
 @dataclass
@@ -217,9 +217,27 @@ def submission_gaps(submission: Submission) -> list[str]:
     return gaps
 
 
-def _review_move(*, submission: Submission, reviewer, to_status: str, comment: str, decide) -> Submission:
+def message_text_check(text: str, *, required_message: str | None = None) -> str:
+    """The text of a message, stripped; ValidationError (Japanese) when empty or too long."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": required_message or _("メッセージを入力してください。")})
+    if len(text) > Message.MAX_LENGTH:
+        raise ValidationError(
+            {
+                "text": _("メッセージは%(limit)d文字以内で入力してください（現在%(length)d文字）。")
+                % {"limit": Message.MAX_LENGTH, "length": len(text)}
+            }
+        )
+    return text
+
+
+def _review_move(
+    *, submission: Submission, reviewer, to_status: str, comment: str, decide, kind: str | None
+) -> Submission:
     """One headquarters decision: lock the row, ask `decide` (a pdca.rights question), move
-    the status, keep the comment, record the transition."""
+    the status, keep the comment, record the transition, and put the comment (as `kind`)
+    into the report's conversation."""
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
         decision = decide(reviewer, submission)
@@ -229,41 +247,64 @@ def _review_move(*, submission: Submission, reviewer, to_status: str, comment: s
         submission.review_comment = comment
         submission.version += 1
         submission.save()
+        if kind is not None and comment:
+            Message.objects.create(submission=submission, kind=kind, author=reviewer, text=comment)
     return submission
 
 
 def submission_approve(*, submission: Submission, reviewer, comment: str = "") -> Submission:
     """Approve a submitted report; the year is then locked for staff."""
+    comment = message_text_check(comment) if comment and comment.strip() else ""
     return _review_move(
         submission=submission,
         reviewer=reviewer,
         to_status=SubmissionStatus.APPROVED,
         comment=comment,
         decide=rights.may_review,
+        kind=MessageKind.APPROVAL,
     )
+
+
+def submissions_approve(*, submissions: Sequence[Submission], reviewer) -> list[Submission]:
+    """Approve several submitted reports at once, all or none: one that may not be approved
+    (no longer submitted, say) refuses the whole batch with its reason."""
+    with transaction.atomic():
+        return [submission_approve(submission=submission, reviewer=reviewer) for submission in submissions]
 
 
 def submission_return(*, submission: Submission, reviewer, comment: str) -> Submission:
     """Send a submitted report back to the clerk, with the reason they will see."""
-    if not comment.strip():
-        raise ValidationError({"comment": _("差戻しの理由を入力してください。")})
+    comment = message_text_check(comment, required_message=_("差戻しの理由を入力してください。"))
     return _review_move(
         submission=submission,
         reviewer=reviewer,
         to_status=SubmissionStatus.RETURNED,
         comment=comment,
         decide=rights.may_review,
+        kind=MessageKind.RETURN,
     )
 
 
 def submission_reopen(*, submission: Submission, reviewer, reason: str) -> Submission:
     """Undo an approval (headquarters, with a reason): the report is editable again."""
-    if not reason.strip():
-        raise ValidationError({"comment": _("承認を取り消す理由を入力してください。")})
+    reason = message_text_check(reason, required_message=_("承認を取り消す理由を入力してください。"))
     return _review_move(
         submission=submission,
         reviewer=reviewer,
         to_status=SubmissionStatus.DRAFT,
         comment=reason,
         decide=rights.may_reopen,
+        kind=MessageKind.REOPEN,
     )
+
+
+def message_post(*, user, measure: Measure, plan_year: PlanYear, text: str) -> Message:
+    """Write into a report's conversation: a note from headquarters or a reply from the section."""
+    text = message_text_check(text)
+    with transaction.atomic():
+        submission = _locked_submission(measure, plan_year)
+        decision = rights.may_write_message(user, measure)
+        if not decision:
+            raise PermissionDenied(decision.reason)
+        kind = MessageKind.NOTE if rights.is_hq(user) else MessageKind.REPLY
+        return Message.objects.create(submission=submission, kind=kind, author=user, text=text)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("measures/<str:code>/", plan.measure_detail_view, name="measure_detail"),
     path("entry/", entry.worklist_view, name="worklist"),
     path("entry/<str:code>/<int:fiscal_year>/", entry.entry_view, name="entry"),
+    path("entry/<str:code>/<int:fiscal_year>/messages/", entry.message_post_view, name="message_post"),
     path("review/<str:code>/<int:fiscal_year>/approve/", entry.approve_view, name="review_approve"),
     path("review/<str:code>/<int:fiscal_year>/return/", entry.return_view, name="review_return"),
     path("review/<str:code>/<int:fiscal_year>/reopen/", entry.reopen_view, name="review_reopen"),

@@ -13,26 +13,30 @@ from core.fiscal_year import full_label
 from indicators.selectors import chosen_fiscal_year, plan_rules
 from measures.selectors import measure_card, plan_for_request, plan_year_for
 from pdca import rights
-from pdca.forms import EntryForm, ReviewForm
+from pdca.forms import EntryForm, MessageForm
 from pdca.models import Submission
 from pdca.people import display_name
 from pdca.selectors import (
+    conversation,
     entry_rows,
     entry_state,
     entry_targets,
     entry_values,
     entry_year_default,
+    open_requests,
     previous_act_text,
     worklist,
 )
 from pdca.services import (
     ConflictError,
     entry_save,
+    message_post,
     submission_approve,
     submission_for,
     submission_reopen,
     submission_return,
 )
+from pdca.views.typed import typed_keep, typed_key, typed_take
 
 
 def _card_year(request, code: str, fiscal_year: int):
@@ -116,10 +120,49 @@ def entry_view(request, code: str, fiscal_year: int):
         "previous_act": previous_act_text(measure, plan_year),
         "conflict": conflict,
         "conflict_state": entry_state(measure, plan_year) if conflict else None,
+        **conversation_context(request, measure, plan_year, submission, back="entry"),
     }
     return render(
         request, "pdca/entry.html", context, status=409 if conflict else (400 if request.method == "POST" else 200)
     )
+
+
+def conversation_context(request, measure, plan_year, submission, *, back: str) -> dict:
+    """The report's conversation for a page that shows it (entry or measure page): the thread,
+    the request still waiting for the section, and the reply form with any refused text."""
+    if not rights.may_read_conversation(request.user, measure):
+        return {"may_read_conversation": False}
+    may_write = rights.may_write_message(request.user, measure)
+    typed = typed_take(request, typed_key("message", measure, plan_year)) if may_write else ""
+    return {
+        "may_read_conversation": True,
+        "thread": conversation(submission),
+        "open_request": open_requests([submission]).get(submission.pk),
+        "message_form": MessageForm(initial={"text": typed, "back": back}) if may_write else None,
+        "message_url": reverse("message_post", kwargs={"code": measure.code, "fiscal_year": plan_year.fiscal_year}),
+    }
+
+
+@require_POST
+def message_post_view(request, code: str, fiscal_year: int):
+    """A note from headquarters or a reply from the section; back to the page it came from."""
+    card, plan_year = _card_year(request, code, fiscal_year)
+    measure = card.measure
+    text = request.POST.get("text", "")
+    try:
+        message_post(user=request.user, measure=measure, plan_year=plan_year, text=text)
+    except ValidationError as error:
+        typed_keep(request, typed_key("message", measure, plan_year), text)
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("メッセージを送りました。"))
+    if request.POST.get("back") == "entry" and rights.may_edit(
+        request.user, measure, plan_year, submission_for(measure, plan_year)
+    ):
+        target = reverse("entry", kwargs={"code": measure.code, "fiscal_year": fiscal_year})
+    else:
+        target = f"{reverse('measure_detail', kwargs={'code': measure.code})}?year={fiscal_year}"
+    return redirect(f"{target}#conversation")
 
 
 def conflict_message(current: Submission, user) -> str:
@@ -155,11 +198,12 @@ def _review(request, code: str, fiscal_year: int, action):
     submission = Submission.objects.filter(measure=measure, plan_year=plan_year).first()
     if submission is None or not rights.is_hq(request.user):
         raise PermissionDenied(_("この操作を行う権限がありません。"))
-    form = ReviewForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    # The services check the comment (empty, too long) and say why in Japanese.
+    comment = request.POST.get("comment", "")
     try:
         message = action(submission, request.user, comment)
     except ValidationError as error:
+        typed_keep(request, typed_key("review", measure, plan_year), comment)
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, message)

@@ -19,6 +19,8 @@ from pdca.models import Role
 from pdca.selectors import measure_history, transitions_for
 from pdca.services import submission_for
 from pdca.tables import MeasureTable
+from pdca.views.entry import conversation_context
+from pdca.views.typed import typed_key, typed_take
 
 
 def _year_context(plan, request) -> dict:
@@ -83,7 +85,9 @@ def measure_detail_view(request, code: str):
             indicator_names={row.indicator.pk: row.indicator.name for row in rows},
             item_names={item.pk: item.name for item in card.schedule},
         ),
-        transitions=transitions_for(measure),
+        transitions=transitions_for(measure, with_comments=rights.may_read_conversation(request.user, measure)),
+        typed_review=typed_take(request, typed_key("review", measure, plan_year)) if rights.is_hq(request.user) else "",
+        **conversation_context(request, measure, plan_year, submission, back="measure"),
         indicator_charts=_indicator_charts(plan, rows),
     )
     return render(request, "pdca/measure_detail.html", context)
