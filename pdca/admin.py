@@ -34,7 +34,7 @@ from measures.models import (
     SubProgramme,
 )
 from pdca import rights
-from pdca.models import Profile, ScheduleProgress, Submission, Transition
+from pdca.models import Profile, ScheduleProgress, Submission, Transition, YearStatusChange
 
 
 class HqEditsMixin:
@@ -291,7 +291,8 @@ class ProgressJudgementAdmin(HqEditsMixin, admin.ModelAdmin):
 @admin.register(PlanYear)
 class PlanYearAdmin(HqEditsMixin, admin.ModelAdmin):
     list_display = ["plan", "fiscal_year", "is_open"]
-    list_editable = ["is_open"]
+    # Closing and reopening go through the years page, which records who and why.
+    readonly_fields = ["is_open"]
 
 
 @admin.register(SubProgramme)
@@ -310,3 +311,8 @@ class MeasureSectionAdmin(RegroupsResultsMixin, HqEditsMixin, admin.ModelAdmin):
 @admin.register(Transition)
 class TransitionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["submission", "from_status", "to_status", "user", "at"]
+
+
+@admin.register(YearStatusChange)
+class YearStatusChangeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["plan_year", "is_open", "user", "at", "reason"]

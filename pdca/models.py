@@ -187,3 +187,25 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission}: {self.get_kind_display()}"
+
+
+class YearStatusChange(models.Model):
+    """Headquarters closing a plan year (read-only for everyone) or reopening it, with the reason."""
+
+    plan_year = models.ForeignKey(
+        PlanYear, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("年度")
+    )
+    is_open = models.BooleanField(_("変更後の受付"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("操作者")
+    )
+    at = models.DateTimeField(_("日時"), auto_now_add=True)
+    reason = models.TextField(_("理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("年度の締切・再開")
+        verbose_name_plural = _("年度の締切・再開")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.plan_year}: {'再開' if self.is_open else '締切'}"

@@ -68,18 +68,29 @@ class Decision:
         return self.allowed
 
 
+def year_closed(plan_year: PlanYear) -> Decision:
+    """A closed year is read-only for everyone, headquarters included, until reopened."""
+    if plan_year.is_open:
+        return Decision(False)
+    return Decision(
+        True,
+        _("%(year)sは締め切られているため変更できません。本部事務局が年度を再開すると変更できます。")
+        % {"year": plan_year.label},
+    )
+
+
 def may_edit(user, measure: Measure, plan_year: PlanYear, submission: Submission | None) -> Decision:
     """May this user change actuals, progress and Check/Act texts of this measure in this year?"""
     role = role_of(user)
     status = submission.status if submission is not None else SubmissionStatus.NOT_STARTED
+    if role in (Role.HQ, Role.STAFF) and (closed := year_closed(plan_year)):
+        return Decision(False, closed.reason)
     if role == Role.HQ:
         if status == SubmissionStatus.APPROVED:
             return Decision(False, _("承認済の年度です。変更するには先に「承認を取り消す」を行ってください。"))
         return Decision(True)
     if role != Role.STAFF or not owns_measure(user, measure):
         return Decision(False, _("この施策を編集する権限がありません。"))
-    if not plan_year.is_open:
-        return Decision(False, _("この年度は入力を受け付けていません。"))
     if status not in STAFF_EDITABLE:
         return Decision(False, _("%(status)sのため編集できません。") % {"status": SubmissionStatus(status).label})
     return Decision(True)
@@ -89,20 +100,32 @@ def may_submit(user, measure: Measure, plan_year: PlanYear, submission: Submissi
     return may_edit(user, measure, plan_year, submission)
 
 
-def may_review(user, submission: Submission | None) -> Decision:
-    """Approve or return: headquarters only, and only a submitted report."""
+def may_review(user, submission: Submission | None, plan_year: PlanYear | None = None) -> Decision:
+    """Approve or return: headquarters only, only a submitted report, only in an open year
+    (`plan_year` is the submission's, when the caller has it at hand)."""
     if role_of(user) != Role.HQ:
         return Decision(False, _("承認・差戻しは本部事務局のみが行えます。"))
     if submission is None or submission.status != SubmissionStatus.SUBMITTED:
         return Decision(False, _("提出済の報告ではありません。"))
+    if closed := year_closed(plan_year or submission.plan_year):
+        return Decision(False, closed.reason)
     return Decision(True)
 
 
-def may_reopen(user, submission: Submission | None) -> Decision:
+def may_reopen(user, submission: Submission | None, plan_year: PlanYear | None = None) -> Decision:
     if role_of(user) != Role.HQ:
         return Decision(False, _("承認の取消しは本部事務局のみが行えます。"))
     if submission is None or submission.status != SubmissionStatus.APPROVED:
         return Decision(False, _("承認済の報告ではありません。"))
+    if closed := year_closed(plan_year or submission.plan_year):
+        return Decision(False, closed.reason)
+    return Decision(True)
+
+
+def may_close_years(user) -> Decision:
+    """Close a plan year (read-only for everyone) or reopen it: headquarters."""
+    if role_of(user) != Role.HQ:
+        return Decision(False, _("年度の締切・再開は本部事務局のみが行えます。"))
     return Decision(True)
 
 

@@ -17,7 +17,15 @@ from indicators.models import Actual, Indicator, Target
 from indicators.services import ActualInput, measure_actuals_record
 from measures.models import Measure, PlanYear, ScheduleItem
 from pdca import rights
-from pdca.models import Message, MessageKind, ScheduleProgress, Submission, SubmissionStatus, Transition
+from pdca.models import (
+    Message,
+    MessageKind,
+    ScheduleProgress,
+    Submission,
+    SubmissionStatus,
+    Transition,
+    YearStatusChange,
+)
 
 
 @dataclass
@@ -308,3 +316,33 @@ def message_post(*, user, measure: Measure, plan_year: PlanYear, text: str) -> M
             raise PermissionDenied(decision.reason)
         kind = MessageKind.NOTE if rights.is_hq(user) else MessageKind.REPLY
         return Message.objects.create(submission=submission, kind=kind, author=user, text=text)
+
+
+def plan_year_close(*, plan_year: PlanYear, user, reason: str = "") -> PlanYear:
+    """Close a year: nobody, headquarters included, changes its reports until it is reopened."""
+    return _plan_year_set_open(plan_year=plan_year, user=user, is_open=False, reason=reason)
+
+
+def plan_year_reopen(*, plan_year: PlanYear, user, reason: str) -> PlanYear:
+    """Reopen a closed year (headquarters, with a reason kept in the year's record)."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("年度を再開する理由を入力してください。")})
+    return _plan_year_set_open(plan_year=plan_year, user=user, is_open=True, reason=reason)
+
+
+def _plan_year_set_open(*, plan_year: PlanYear, user, is_open: bool, reason: str) -> PlanYear:
+    decision = rights.may_close_years(user)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    with transaction.atomic():
+        plan_year = PlanYear.objects.select_for_update().get(pk=plan_year.pk)
+        if plan_year.is_open == is_open:
+            raise ValidationError(
+                _("%(year)sは既に受付中です。") % {"year": plan_year.label}
+                if is_open
+                else _("%(year)sは既に締め切られています。") % {"year": plan_year.label}
+            )
+        plan_year.is_open = is_open
+        plan_year.save(update_fields=["is_open"])
+        YearStatusChange.objects.create(plan_year=plan_year, is_open=is_open, user=user, reason=reason.strip())
+    return plan_year

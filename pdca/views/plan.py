@@ -78,8 +78,8 @@ def measure_detail_view(request, code: str):
         measure_results=results,
         submission=submission,
         may_edit=rights.may_edit(request.user, measure, plan_year, submission),
-        may_review=rights.may_review(request.user, submission if submission.pk else None),
-        may_reopen=rights.may_reopen(request.user, submission if submission.pk else None),
+        may_review=rights.may_review(request.user, submission if submission.pk else None, plan_year),
+        may_reopen=rights.may_reopen(request.user, submission if submission.pk else None, plan_year),
         history=measure_history(
             measure,
             indicator_names={row.indicator.pk: row.indicator.name for row in rows},

@@ -399,7 +399,7 @@ def test_a_closed_year_refuses_staff(client_for, plan):
     before = written()
     response = upload(client, workbook)
     assert response.status_code == 400
-    assert "この年度は入力を受け付けていません。" in response.content.decode()
+    assert "締め切られているため変更できません" in response.content.decode()
     assert written() == before
 
 
