@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django_tables2 import RequestConfig
 
@@ -21,6 +22,9 @@ from pdca.services import submission_for
 from pdca.tables import MeasureTable
 from pdca.views.entry import conversation_context
 from pdca.views.typed import typed_key, typed_take
+
+# The measure page's history tables: newest first, a page at a time.
+HISTORY_PER_PAGE = 20
 
 
 def _year_context(plan, request) -> dict:
@@ -71,6 +75,12 @@ def measure_detail_view(request, code: str):
     rows, results = measure_achievement_table(measure, card.indicators)
     plan_year = plan_year_for(plan, context["fiscal_year"])
     submission = submission_for(measure, plan_year)
+    history = measure_history(
+        measure,
+        indicator_names={row.indicator.pk: row.indicator.name for row in rows},
+        item_names={item.pk: item.name for item in card.schedule},
+    )
+    transitions = transitions_for(measure, with_comments=rights.may_read_conversation(request.user, measure))
     context.update(
         measure=measure,
         card=card,
@@ -80,12 +90,10 @@ def measure_detail_view(request, code: str):
         may_edit=rights.may_edit(request.user, measure, plan_year, submission),
         may_review=rights.may_review(request.user, submission if submission.pk else None, plan_year),
         may_reopen=rights.may_reopen(request.user, submission if submission.pk else None, plan_year),
-        history=measure_history(
-            measure,
-            indicator_names={row.indicator.pk: row.indicator.name for row in rows},
-            item_names={item.pk: item.name for item in card.schedule},
-        ),
-        transitions=transitions_for(measure, with_comments=rights.may_read_conversation(request.user, measure)),
+        history=history,
+        history_page=Paginator(history, HISTORY_PER_PAGE).get_page(request.GET.get("history-page")),
+        transitions=transitions,
+        transitions_page=Paginator(transitions, HISTORY_PER_PAGE).get_page(request.GET.get("moves-page")),
         typed_review=typed_take(request, typed_key("review", measure, plan_year)) if rights.is_hq(request.user) else "",
         **conversation_context(request, measure, plan_year, submission, back="measure"),
         indicator_charts=_indicator_charts(plan, rows),

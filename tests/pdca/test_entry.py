@@ -434,7 +434,11 @@ def test_the_measure_page_lists_workflow_moves_with_their_reasons_escaped(client
     client_for("hq").post(review_url("return"), {"comment": "<b>根拠</b>を添付"})
     page = client_for("viewer").get(reverse("measure_detail", args=[CODE]) + f"?year={YEAR}").content.decode()
     moves = page[page.index("報告の状態の変更") : page.index("実績・目標・報告の変更")]
-    rows = re.findall(r"<tr><td>[^<]+</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", moves)
+    rows = re.findall(
+        r'<tr><td class="when">[^<]+</td><td class="when">(.*?)</td><td class="who">(.*?)</td><td>(.*?)</td>'
+        r"<td>(.*?)</td></tr>",
+        moves,
+    )
     assert rows == [
         ("令和4年度 (2022)", "p-hq", "提出済 → 差戻し", "&lt;b&gt;根拠&lt;/b&gt;を添付"),
         ("令和4年度 (2022)", "p-staff", "入力中 → 提出済", ""),
@@ -463,3 +467,18 @@ def test_a_long_history_shows_its_latest_changes_and_no_change_from_nothing(clie
     # Newest first, each a real step from the value before; the oldest record in the window
     # (value 3, whose predecessor lies beyond it) is left out rather than shown as "— → 3".
     assert values == [("6", "7"), ("5", "6"), ("4", "5"), ("3", "4")]
+
+
+def test_the_measure_page_pages_its_history_and_keeps_dates_and_names_on_one_line(client_for):
+    client = client_for("staff")
+    for value in range(1, 25):
+        data = form_data()
+        data[indicator_field()] = str(value)
+        assert client.post(entry_url(), data).status_code == 302
+    url = reverse("measure_detail", args=[CODE]) + f"?year={YEAR}"
+    first = client_for("viewer").get(url).content.decode()
+    history = first[first.index("実績・目標・報告の変更") :]
+    assert history.count('<td class="when">') == 20 and '<td class="who">p-staff</td>' in history
+    assert "history-page=2" in history
+    second = client_for("viewer").get(url + "&history-page=2").content.decode()
+    assert "実績値</td><td>1</td><td>2</td>" in second[second.index("実績・目標・報告の変更") :]

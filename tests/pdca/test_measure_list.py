@@ -21,7 +21,7 @@ from pdca import filters
 
 pytestmark = pytest.mark.django_db
 
-ROW = re.compile(r'<tr><th scope="row"><a href="([^"]+)">([^<]+)</a></th>(.*?)</tr>', re.S)
+ROW = re.compile(r'<tr><th scope="row" class="code"><a href="([^"]+)">([^<]+)</a></th>(.*?)</tr>', re.S)
 
 
 def table_rows(page: str) -> list[tuple[str, ...]]:

@@ -419,6 +419,8 @@ def test_a_row_pointing_at_another_sections_measure_is_refused(client_for):
 
 
 def test_a_save_on_screen_after_the_download_is_not_overwritten(client_for, personas, plan):
+    personas["hq"].first_name = "本部 太郎"
+    personas["hq"].save()
     client = client_for("staff")
     workbook = fill(download(client))
     m = measure(PERCENT)
@@ -432,7 +434,7 @@ def test_a_save_on_screen_after_the_download_is_not_overwritten(client_for, pers
     before = written()
     response = upload(client, workbook)
     assert response.status_code == 400
-    assert f"{PERCENT}：テンプレートをダウンロードした後に、p-hqさんがこの施策の報告を保存しています。" in (
+    assert f"{PERCENT}：テンプレートをダウンロードした後に、本部 太郎さんがこの施策の報告を保存しています。" in (
         response.content.decode()
     )
     assert written() == before
@@ -452,6 +454,8 @@ def test_the_clerk_may_upload_a_later_version_of_a_file_already_uploaded(client_
 
 
 def test_a_save_between_preview_and_confirm_undoes_the_whole_upload(client_for, personas, plan):
+    personas["hq"].first_name = "本部 太郎"
+    personas["hq"].save()
     client = client_for("staff")
     response = upload(client, fill(download(client)))
     # The preview saves MILESTONE, COUNT and PERCENT in plan order (I-②-ア-01, I-③-エ-01, II-④-ア-01);
@@ -469,7 +473,8 @@ def test_a_save_between_preview_and_confirm_undoes_the_whole_upload(client_for, 
     assert response.status_code == 400
     assert 'role="alert"' in response.content.decode()
     assert (
-        f"{PERCENT}：確認の後に、p-hqさんがこの報告を保存しました。何も保存していません。" in response.content.decode()
+        f"{PERCENT}：確認の後に、本部 太郎さんがこの報告を保存しました。何も保存していません。"
+        in response.content.decode()
     )
     assert written() == before
     assert not Actual.objects.filter(indicator__measure__code=COUNT).exists()  # saved first, then undone

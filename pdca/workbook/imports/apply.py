@@ -10,6 +10,7 @@ from indicators.models import Indicator
 from measures.models import Measure, PlanYear, ScheduleItem
 from pdca import rights
 from pdca.models import Submission
+from pdca.people import display_name
 from pdca.services import ConflictError, Entry, IndicatorEntry, ProgressEntry, entry_save
 from pdca.workbook.imports.values import UploadError, UploadPreview
 
@@ -56,15 +57,17 @@ def template_upload_apply(*, user, plan_year: PlanYear, preview: UploadPreview) 
                     user=user, measure=measure, plan_year=plan_year, entry=entry, expected_version=update.version
                 )
             except ConflictError as error:
-                raise UploadError(
-                    [
-                        _(
-                            "%(code)s：確認の後に、%(who)sさんがこの報告を保存しました。何も保存していません。"
-                            "もう一度アップロードして、変更内容を確認してください。"
-                        )
-                        % {"code": update.code, "who": error.current.updated_by or _("他の利用者")}
-                    ]
-                ) from error
+                if error.current.updated_by_id == user.pk:
+                    message = _(
+                        "%(code)s：確認の後に、あなた自身が別のタブまたは画面でこの報告を保存しました。"
+                        "何も保存していません。もう一度アップロードして、変更内容を確認してください。"
+                    ) % {"code": update.code}
+                else:
+                    message = _(
+                        "%(code)s：確認の後に、%(who)sさんがこの報告を保存しました。何も保存していません。"
+                        "もう一度アップロードして、変更内容を確認してください。"
+                    ) % {"code": update.code, "who": display_name(error.current.updated_by)}
+                raise UploadError([message]) from error
             except PermissionDenied as error:
                 raise UploadError([_("%(code)s：%(reason)s") % {"code": update.code, "reason": error}]) from error
     return len(preview.updates)

@@ -12,6 +12,7 @@ from core.numbers import ValueParseError, format_decimal
 from indicators.models import Indicator, MilestoneStatus
 from measures.models import ScheduleItem
 from pdca.models import ProgressStatus, SelfAssessment
+from pdca.people import display_name
 from pdca.workbook.imports.sheets import SheetRow, cell_choice, cell_decimal, cell_message, cell_text, is_blank
 from pdca.workbook.imports.values import TEXT_KEYS, Change, IndicatorInput, MeasureUpdate, ProgressInput
 from pdca.workbook.selectors import MeasureState
@@ -150,7 +151,7 @@ def uploads_compare(rows: dict[str, list[SheetRow]], states: list[MeasureState],
                     "%(code)s：テンプレートをダウンロードした後に、%(who)sさんがこの施策の報告を保存しています。"
                     "上書きしないよう、テンプレートをダウンロードし直して入力してください。"
                 )
-                % {"code": state.measure.code, "who": state.submission.updated_by or _("他の利用者")}
+                % {"code": state.measure.code, "who": display_name(state.submission.updated_by)}
             )
             continue
         updates.append(update)
