@@ -7,6 +7,11 @@ of its sections own the measure). A change of one MeasureResult is applied as a 
 transaction; a whole plan (after a plan load, a threshold change, or a change of who owns
 what) is rebuilt from its MeasureResult rows. Both paths add up contributions the same way,
 so a rebuild and any sequence of differences give the same rows (tests/indicators check it).
+
+Each group and year has one row per basis (indicators.basis): on a basis, a measure whose
+report has not reached it counts as 未報告, and the row counts it in `left_out` when its
+graded figure was left out. A change of a report's status is a change of the measure's
+result like any other (only its `basis_reached` moves), applied the same way.
 """
 
 from __future__ import annotations
@@ -20,16 +25,28 @@ from django.db.models import Q
 
 from core.db import columns_update, service_atomic
 from indicators.achievement import quantize_rate
+from indicators.basis import Basis, counts_on
 from indicators.models import GroupResult, MeasureResult
 from measures.models import Bureau, Measure, Plan, Section
 
 Level = GroupResult.Level
 # A group: its level and the primary key of its pillar, sub-pillar, ... (None for the plan).
 GroupKey = tuple[str, int | None]
-# A measure-year's stored result, as far as roll-ups care: (outcome, rate, grade).
-ResultValues = tuple[str, Decimal | None, str]
+# A measure-year's stored result, as far as roll-ups care: (outcome, rate, grade, basis reached).
+ResultValues = tuple[str, Decimal | None, str, str]
+# A row: (plan year id, basis, group).
+RowKey = tuple[int, str, GroupKey]
 
-UPDATED_FIELDS = ["measures", "graded", "rate_sum", "mean_rate", "unreported", "no_target", "grade_counts"]
+UPDATED_FIELDS = [
+    "measures",
+    "graded",
+    "rate_sum",
+    "mean_rate",
+    "unreported",
+    "no_target",
+    "left_out",
+    "grade_counts",
+]
 # The names a row is sorted by: set when a row is created, and made current by a rebuild.
 NAME_FIELDS = ["sort_bureau", "sort_section"]
 
@@ -41,13 +58,18 @@ class _Tally:
     rate_sum: Decimal = Decimal(0)
     unreported: int = 0
     no_target: int = 0
+    left_out: int = 0
     grades: Counter = field(default_factory=Counter)
 
-    def add(self, values: ResultValues | None, sign: int) -> None:
+    def add(self, values: ResultValues | None, sign: int, basis: str) -> None:
         if values is None:
             return
-        outcome, rate, grade = values
+        outcome, rate, grade, reached = values
         self.measures += sign
+        if outcome == MeasureResult.Outcome.GRADED and not counts_on(reached, basis):
+            self.unreported += sign
+            self.left_out += sign
+            return
         if outcome == MeasureResult.Outcome.GRADED:
             self.graded += sign
             self.rate_sum += sign * (rate or Decimal(0))
@@ -66,6 +88,7 @@ class _Tally:
             or self.rate_sum
             or self.unreported
             or self.no_target
+            or self.left_out
             or any(self.grades.values())
         )
 
@@ -75,6 +98,7 @@ class _Tally:
         row.rate_sum = Decimal(row.rate_sum) + self.rate_sum
         row.unreported += self.unreported
         row.no_target += self.no_target
+        row.left_out += self.left_out
         counts = Counter(row.grade_counts)
         counts.update(self.grades)
         row.grade_counts = {code: n for code, n in sorted(counts.items()) if n}
@@ -149,9 +173,9 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start : start + ID_CHUNK]
 
 
-def _row_for(plan_year_id: int, key: GroupKey, names: dict[GroupKey, tuple[str, str]]) -> GroupResult:
+def _row_for(plan_year_id: int, basis: str, key: GroupKey, names: dict[GroupKey, tuple[str, str]]) -> GroupResult:
     level, group_id = key
-    row = GroupResult(plan_year_id=plan_year_id, level=level, rate_sum=Decimal(0), grade_counts={})
+    row = GroupResult(plan_year_id=plan_year_id, basis=basis, level=level, rate_sum=Decimal(0), grade_counts={})
     name = GroupResult.GROUP_FIELDS[level]
     if name:
         setattr(row, f"{name}_id", group_id)
@@ -164,24 +188,25 @@ def group_results_rebuild(plan: Plan) -> None:
     rows that differ (a reload of an unchanged plan writes nothing)."""
     with service_atomic():
         groups = _memberships(plan=plan, measure_ids=None)
-        tallies: dict[tuple[int, GroupKey], _Tally] = defaultdict(_Tally)
+        tallies: dict[RowKey, _Tally] = defaultdict(_Tally)
         results = MeasureResult.objects.filter(plan_year__plan=plan).order_by()
         for measure_id, plan_year_id, *values in results.values_list(
-            "measure_id", "plan_year_id", "outcome", "rate", "grade"
+            "measure_id", "plan_year_id", "outcome", "rate", "grade", "basis_reached"
         ).iterator(chunk_size=5000):
             for key in groups.get(measure_id, ()):
-                tallies[(plan_year_id, key)].add(tuple(values), +1)
+                for basis in Basis.values:
+                    tallies[(plan_year_id, basis, key)].add(tuple(values), +1, basis)
         existing = {
-            (row.plan_year_id, (row.level, row.group_id)): row
+            (row.plan_year_id, row.basis, (row.level, row.group_id)): row
             for row in GroupResult.objects.filter(plan_year__plan=plan).order_by()
         }
         names = _sort_names(plan=plan)
         written = UPDATED_FIELDS + NAME_FIELDS
         to_create, to_update = [], []
-        for (plan_year_id, key), tally in tallies.items():
-            fresh = _row_for(plan_year_id, key, names)
+        for (plan_year_id, basis, key), tally in tallies.items():
+            fresh = _row_for(plan_year_id, basis, key, names)
             tally.apply_to(fresh)
-            row = existing.pop((plan_year_id, key), None)
+            row = existing.pop((plan_year_id, basis, key), None)
             if row is None:
                 to_create.append(fresh)
             elif any(_differs(getattr(row, name), getattr(fresh, name)) for name in written):
@@ -214,12 +239,13 @@ def group_results_apply(
     if not changes:
         return
     groups = _memberships(plan=plan, measure_ids=sorted({measure_id for measure_id, *_ in changes}))
-    tallies: dict[tuple[int, GroupKey], _Tally] = defaultdict(_Tally)
+    tallies: dict[RowKey, _Tally] = defaultdict(_Tally)
     for measure_id, plan_year_id, old, new in changes:
         for key in groups.get(measure_id, ()):
-            tally = tallies[(plan_year_id, key)]
-            tally.add(old, -1)
-            tally.add(new, +1)
+            for basis in Basis.values:
+                tally = tallies[(plan_year_id, basis, key)]
+                tally.add(old, -1, basis)
+                tally.add(new, +1, basis)
     tallies = {key: tally for key, tally in tallies.items() if not tally.is_zero}
     if not tallies:
         return
@@ -227,9 +253,10 @@ def group_results_apply(
     missing = [key for key in tallies if key not in rows]
     if missing:
         # A group's first result (normally the rebuild after a plan load creates them all).
-        names = _sort_names(plan=plan, keys=[key for _plan_year_id, key in missing])
+        names = _sort_names(plan=plan, keys=[key for _plan_year_id, _basis, key in missing])
         GroupResult.objects.bulk_create(
-            [_row_for(plan_year_id, key, names) for plan_year_id, key in missing], ignore_conflicts=True
+            [_row_for(plan_year_id, basis, key, names) for plan_year_id, basis, key in missing],
+            ignore_conflicts=True,
         )
         rows = _locked_rows(tallies)
     for key, tally in tallies.items():
@@ -237,9 +264,9 @@ def group_results_apply(
     columns_update(GroupResult, list(rows.values()), UPDATED_FIELDS)
 
 
-def _locked_rows(tallies: dict[tuple[int, GroupKey], _Tally]) -> dict[tuple[int, GroupKey], GroupResult]:
+def _locked_rows(tallies: dict[RowKey, _Tally]) -> dict[RowKey, GroupResult]:
     wanted: dict[str, set[int | None]] = defaultdict(set)
-    for _plan_year_id, (level, group_id) in tallies:
+    for _plan_year_id, _basis, (level, group_id) in tallies:
         wanted[level].add(group_id)
     # A row sets its own level's key and no other (a check constraint), so a group's key
     # alone picks its rows: half the conditions, about 0.5 ms less to build and run a save.
@@ -247,7 +274,12 @@ def _locked_rows(tallies: dict[tuple[int, GroupKey], _Tally]) -> dict[tuple[int,
     for level, ids in wanted.items():
         name = GroupResult.GROUP_FIELDS[level]
         condition |= Q(**{f"{name}_id__in": sorted(ids)}) if name else Q(level=level)
-    plan_year_ids = sorted({plan_year_id for plan_year_id, _key in tallies})
-    rows = GroupResult.objects.select_for_update().filter(condition, plan_year_id__in=plan_year_ids).order_by("pk")
-    found = {(row.plan_year_id, (row.level, row.group_id)): row for row in rows}
+    plan_year_ids = sorted({plan_year_id for plan_year_id, _basis, _key in tallies})
+    bases = sorted({basis for _plan_year_id, basis, _key in tallies})
+    rows = (
+        GroupResult.objects.select_for_update()
+        .filter(condition, plan_year_id__in=plan_year_ids, basis__in=bases)
+        .order_by("pk")
+    )
+    found = {(row.plan_year_id, row.basis, (row.level, row.group_id)): row for row in rows}
     return {key: row for key, row in found.items() if key in tallies}

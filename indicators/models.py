@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from indicators.basis import Basis
 from measures.models import Bureau, Field, Measure, Pillar, PlanYear, Section, SubPillar, SubProgramme
 
 # Cell texts that mean "no target that year" on a printed card.
@@ -161,6 +162,11 @@ class MeasureResult(models.Model):
     grade = models.CharField(_("評価"), max_length=8, blank=True)
     indicators_with_target = models.PositiveSmallIntegerField(_("目標のある指標数"), default=0)
     indicators_reported = models.PositiveSmallIntegerField(_("報告済の指標数"), default=0)
+    # How far the measure-year's report has got: the strictest basis its figures count on
+    # (indicators.basis). Set by pdca when the report's status changes.
+    basis_reached = models.CharField(
+        _("集計基準（報告の段階）"), max_length=10, choices=Basis.choices, default=Basis.ENTERED
+    )
 
     class Meta:
         verbose_name = _("施策の年度評価")
@@ -204,6 +210,7 @@ class GroupResult(models.Model):
         PlanYear, on_delete=models.CASCADE, related_name="group_results", verbose_name=_("年度")
     )
     level = models.CharField(_("集計単位"), max_length=10, choices=Level.choices)
+    basis = models.CharField(_("集計基準"), max_length=10, choices=Basis.choices, default=Basis.ENTERED)
     pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     subpillar = models.ForeignKey(SubPillar, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     field = models.ForeignKey(Field, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
@@ -215,6 +222,8 @@ class GroupResult(models.Model):
     mean_rate = models.DecimalField(_("平均達成率"), max_digits=12, decimal_places=4, null=True, blank=True)
     unreported = models.PositiveIntegerField(_("未報告の施策数"), default=0)
     no_target = models.PositiveIntegerField(_("対象外の施策数"), default=0)
+    # Measures with a graded result whose report has not reached the basis (counted as 未報告).
+    left_out = models.PositiveIntegerField(_("基準外で除いた施策数"), default=0)
     grade_counts = models.JSONField(_("評価別の施策数"), default=dict, blank=True)
     # The names a bureau's or section's row is sorted by in tables: a bureau's name (and ""),
     # or a section's bureau and own name; "" at the other levels. Kept on the row, with an
@@ -239,16 +248,19 @@ class GroupResult(models.Model):
         verbose_name_plural = _("集計結果")
         indexes = [
             models.Index(
-                fields=["plan_year", "level", "sort_bureau", "sort_section"], name="group_result_year_level_name"
+                fields=["plan_year", "basis", "level", "sort_bureau", "sort_section"],
+                name="group_result_basis_name",
             )
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["plan_year"], condition=Q(level="plan"), name="group_result_one_plan_row_per_year"
+                fields=["plan_year", "basis"], condition=Q(level="plan"), name="group_result_one_plan_row_per_year"
             ),
             *[
                 models.UniqueConstraint(
-                    fields=["plan_year", name], condition=Q(level=name), name=f"group_result_one_{name}_row_per_year"
+                    fields=["plan_year", "basis", name],
+                    condition=Q(level=name),
+                    name=f"group_result_one_{name}_row_per_year",
                 )
                 for name in ("pillar", "subpillar", "field", "section", "bureau")
             ],

@@ -3,6 +3,8 @@ bureau and section. Every page and export takes its figures from here.
 
 Roll-ups are read from GroupResult, kept current with every MeasureResult write
 (indicators.group_results), so a roll-up is one small query for 76 measures or for 10,000.
+Every roll-up and result selector takes `basis=` (indicators.basis), defaulting to
+`Basis.ENTERED`; pages and exports pass the basis they show.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 
 from indicators import achievement
+from indicators.basis import Basis, reached_on, result_on_basis
 from indicators.models import Actual, GroupResult, Indicator, MeasureResult, Target
 from indicators.services import rules_with_bands, stored_achievement, stored_indicator_achievement
 from measures.models import Measure, Plan, PlanYear
@@ -36,6 +39,8 @@ class Rollup:
     no_target: int = 0
     grade: str | None = None
     judgement: str | None = None
+    # Measures with a graded figure that the basis left out (counted in `unreported`).
+    left_out: int = 0
 
     @property
     def graded(self) -> int:
@@ -56,6 +61,7 @@ class StoredRollup(NamedTuple):
     unreported: int
     no_target: int
     grade_counts: dict[str, int]
+    left_out: int
 
 
 ROLLUP_COLUMNS = StoredRollup._fields
@@ -72,20 +78,26 @@ def _stored_rollups(rows, *leading: str) -> Iterator[tuple]:
         yield (*row[:width], group_id, StoredRollup(*row[width + groups :]))
 
 
-def rollup(*, plan: Plan, fiscal_year: int, level: str, ids: Iterable[int] | None = None) -> dict[int | None, Rollup]:
-    """Roll-ups for one level, keyed by the group's primary key (None for the plan level),
-    read from the stored GroupResult rows: one query, whatever the number of measures.
+def rollup(
+    *, plan: Plan, fiscal_year: int, level: str, ids: Iterable[int] | None = None, basis: str = Basis.ENTERED
+) -> dict[int | None, Rollup]:
+    """Roll-ups for one level on a basis, keyed by the group's primary key (None for the plan
+    level), read from the stored GroupResult rows: one query, whatever the number of measures.
     `ids` narrows a level to some groups (a page of a table)."""
-    rows = GroupResult.objects.filter(plan_year__plan=plan, plan_year__fiscal_year=fiscal_year, level=level)
+    rows = GroupResult.objects.filter(
+        plan_year__plan=plan, plan_year__fiscal_year=fiscal_year, level=level, basis=basis
+    )
     if ids is not None:
         rows = rows.filter(**{f"{GroupResult.GROUP_FIELDS[level]}_id__in": list(ids)})
     return {group_id: rollup_of(plan, stored) for group_id, stored in _stored_rollups(rows)}
 
 
-def rollups_by_year(*, plan: Plan, levels: Iterable[str]) -> dict[tuple[int, str, int | None], Rollup]:
-    """Every plan year's roll-ups for some (small) levels, keyed by (fiscal year, level,
-    group id): the year-over-year lines in one query."""
-    rows = GroupResult.objects.filter(plan_year__plan=plan, level__in=list(levels))
+def rollups_by_year(
+    *, plan: Plan, levels: Iterable[str], basis: str = Basis.ENTERED
+) -> dict[tuple[int, str, int | None], Rollup]:
+    """Every plan year's roll-ups for some (small) levels on a basis, keyed by (fiscal year,
+    level, group id): the year-over-year lines in one query."""
+    rows = GroupResult.objects.filter(plan_year__plan=plan, level__in=list(levels), basis=basis)
     return {
         (fiscal_year, level, group_id): rollup_of(plan, stored)
         for fiscal_year, level, group_id, stored in _stored_rollups(rows, "plan_year__fiscal_year", "level")
@@ -103,6 +115,7 @@ def rollup_of(plan: Plan, row: GroupResult | StoredRollup) -> Rollup:
         grade_counts=counts,
         unreported=row.unreported,
         no_target=row.no_target,
+        left_out=row.left_out,
         grade=achievement.grade_for(mean, bands) if mean is not None and bands else None,
     )
     item.judgement = achievement.judgement_for(counts.get(bands[0].code, 0) if bands else 0, item.graded, judgements)
@@ -132,13 +145,14 @@ def plan_rules(plan: Plan) -> achievement.Rules:
 
 
 def measure_results_for_year(
-    *, plan: Plan, fiscal_year: int, measure_ids: Iterable[int] | None = None
+    *, plan: Plan, fiscal_year: int, measure_ids: Iterable[int] | None = None, basis: str = Basis.ENTERED
 ) -> dict[int, MeasureResult]:
-    """Each measure's stored result in a year (or some measures'), keyed by measure id (one query)."""
+    """Each measure's stored result in a year (or some measures'), as `basis` sees it
+    (indicators.basis.result_on_basis), keyed by measure id (one query)."""
     results = MeasureResult.objects.filter(plan_year__plan=plan, plan_year__fiscal_year=fiscal_year)
     if measure_ids is not None:
         results = results.filter(measure_id__in=list(measure_ids))
-    return {r.measure_id: r for r in results}
+    return {r.measure_id: result_on_basis(r, basis) for r in results}
 
 
 @dataclass
@@ -155,16 +169,25 @@ class IndicatorRow:
     years: list[IndicatorYear]
 
 
-def indicator_results_for_year(*, plan: Plan, fiscal_year: int) -> dict[int, achievement.Achievement]:
+def indicator_results_for_year(
+    *, plan: Plan, fiscal_year: int, basis: str = Basis.ENTERED
+) -> dict[int, achievement.Achievement]:
     """Every indicator's achievement in a year, keyed by indicator id: the figures of
     `measure_achievement_table` for the whole plan at once (exports, lists).
 
     A fixed number of queries. A graded actual carries its stored rate and grade, read as
     plain values; only the indicators without one (a few) are read as rows, with the year's
     target, to tell 対象外 from 未報告. So a plan of 10,000 measures stays light.
+    On a basis narrower than 入力済すべて, an actual whose measure's report has not reached
+    it is 未報告 (indicators.basis).
     """
     year_filter = {"plan_year__plan": plan, "plan_year__fiscal_year": fiscal_year}
     graded = Actual.objects.filter(indicator__measure__plan=plan, raw_rate__isnull=False, **year_filter)
+    if basis != Basis.ENTERED:
+        graded = graded.filter(
+            indicator__measure__results__plan_year=F("plan_year"),
+            indicator__measure__results__basis_reached__in=reached_on(basis),
+        )
     results = {
         indicator_id: stored_achievement(raw_rate, capped_rate, grade)
         for indicator_id, raw_rate, capped_rate, grade in graded.values_list(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 
 from core.db import columns_update, rows_write_with_history, service_atomic
 from indicators import achievement
+from indicators.basis import Basis
 from indicators.group_results import group_results_apply, group_results_rebuild
 from indicators.models import Actual, Indicator, MeasureResult, MilestoneStatus, Target
 from measures.models import Measure, Plan, PlanYear
@@ -370,6 +371,8 @@ class _ResultInputs:
     targets: dict[tuple[int, int], Target]
     actuals: dict[tuple[int, int], Actual]
     existing: dict[tuple[int, int], MeasureResult]
+    # The basis reached by measure-years without a stored result yet (measure_results_basis_set).
+    reached: dict[tuple[int, int], str] = field(default_factory=dict)
 
     @classmethod
     def load(
@@ -441,15 +444,85 @@ def _measure_results_write(rows: _ResultInputs, rules: achievement.Rules) -> lis
                 "indicators_reported": reported,
             }
             row = rows.existing.get((measure_id, year.pk))
-            new = (values["outcome"], values["rate"], values["grade"])
+            reached = row.basis_reached if row is not None else rows.reached.get((measure_id, year.pk), Basis.ENTERED)
+            new = (values["outcome"], values["rate"], values["grade"], reached)
             if row is None:
-                to_create.append(MeasureResult(measure_id=measure_id, plan_year=year, **values))
+                to_create.append(MeasureResult(measure_id=measure_id, plan_year=year, basis_reached=reached, **values))
                 changes.append((measure_id, year.pk, None, new))
             elif any(getattr(row, k) != v for k, v in values.items()):
-                changes.append((measure_id, year.pk, (row.outcome, row.rate, row.grade), new))
+                changes.append((measure_id, year.pk, _result_values(row), new))
                 for key, value in values.items():
                     setattr(row, key, value)
                 to_update.append(row)
     MeasureResult.objects.bulk_create(to_create, batch_size=1000)
     columns_update(MeasureResult, to_update, RESULT_FIELDS)
     return changes
+
+
+def _result_values(row: MeasureResult) -> tuple:
+    """A stored result as the roll-ups count it (indicators.group_results.ResultValues)."""
+    return (row.outcome, row.rate, row.grade, row.basis_reached)
+
+
+def measure_results_basis_set(*, plan: Plan, reached: dict[tuple[int, int], str]) -> None:
+    """Record how far some measure-years' reports have got: `reached` maps (measure id, plan
+    year id) to the strictest basis each now counts on (indicators.basis). Moves the roll-ups
+    of every basis with them, in the caller's transaction. A measure-year without a stored
+    result gets one computed first. A fixed number of queries, whatever the number of rows."""
+    if not reached:
+        return
+    with service_atomic():
+        measure_ids = sorted({measure_id for measure_id, _year in reached})
+        year_ids = sorted({year_id for _measure, year_id in reached})
+        rows = {
+            (r.measure_id, r.plan_year_id): r
+            for r in MeasureResult.objects.select_for_update()
+            .filter(measure_id__in=measure_ids, plan_year_id__in=year_ids)
+            .order_by("pk")
+        }
+        missing = [key for key in reached if key not in rows]
+        if missing:
+            inputs = _ResultInputs.load(
+                plan=plan,
+                measure_ids=sorted({m for m, _y in missing}),
+                plan_years=list(PlanYear.objects.filter(pk__in={y for _m, y in missing})),
+            )
+            inputs.reached = {key: Basis(value) for key, value in reached.items()}
+            group_results_apply(plan=plan, changes=_measure_results_write(inputs, rules_for(plan)))
+            rows.update(
+                {
+                    (r.measure_id, r.plan_year_id): r
+                    for r in MeasureResult.objects.filter(measure_id__in=measure_ids, plan_year_id__in=year_ids)
+                }
+            )
+        changed, changes = [], []
+        for key, value in reached.items():
+            row = rows.get(key)
+            if row is None or row.basis_reached == value:
+                continue
+            old = _result_values(row)
+            row.basis_reached = value
+            changed.append(row)
+            changes.append((row.measure_id, row.plan_year_id, old, _result_values(row)))
+        columns_update(MeasureResult, changed, ["basis_reached"])
+        group_results_apply(plan=plan, changes=changes)
+
+
+def plan_results_basis_set(*, plan: Plan, reached: dict[tuple[int, int], str]) -> None:
+    """Set how far every report of a plan has got at once (after a bulk write such as demo
+    data): `reached` maps (measure id, plan year id) to a basis; measure-years it omits
+    are at `Basis.ENTERED`. Writes only the results that differ, then rebuilds the plan's
+    roll-ups. Selected by the plan, not by lists of ids, so its queries do not grow."""
+    with service_atomic():
+        if MeasureResult.objects.filter(plan_year__plan=plan).count() < (
+            Measure.objects.filter(plan=plan).count() * plan.years.count()
+        ):
+            measure_results_refresh(plan=plan)
+        changed = []
+        for row in MeasureResult.objects.filter(plan_year__plan=plan).order_by().only("pk", "basis_reached"):
+            value = reached.get((row.measure_id, row.plan_year_id), Basis.ENTERED)
+            if row.basis_reached != value:
+                row.basis_reached = value
+                changed.append(row)
+        columns_update(MeasureResult, changed, ["basis_reached"])
+        group_results_rebuild(plan)

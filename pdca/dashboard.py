@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from core.pagination import CountedPaginator
+from indicators.basis import Basis
 from indicators.models import GroupResult, MeasureResult
 from indicators.selectors import Rollup, plan_bands, rollup, rollups_by_year
 from measures.models import Bureau, Measure, Pillar, Plan, PlanYear, ScheduleItem, SubPillar
@@ -126,20 +127,20 @@ def year_over_year(view: Overview) -> tuple[list[int], list[YearSeries]]:
     return years, [plan_series, *pillar_series]
 
 
-def group_results(plan_year: PlanYear, level: str) -> QuerySet[GroupResult]:
+def group_results(plan_year: PlanYear, level: str, basis: str = Basis.ENTERED) -> QuerySet[GroupResult]:
     """A level's stored roll-ups for a year, for a sortable, paged table (which reads its
     page's names and figures as values). Selected by the plan year's id, not through a join
     on the plan and fiscal year: with the id known, PostgreSQL walks the roll-ups' name index
     for a page in name order (1 ms) instead of sorting every section of the plan (6 ms at
     10,000 measures)."""
-    return GroupResult.objects.filter(plan_year=plan_year, level=level)
+    return GroupResult.objects.filter(plan_year=plan_year, level=level, basis=basis)
 
 
-def group_counts(plan_year: PlanYear, levels: list[str]) -> dict[str, int]:
+def group_counts(plan_year: PlanYear, levels: list[str], basis: str = Basis.ENTERED) -> dict[str, int]:
     """How many groups (bureaus, sections) of each level have a stored roll-up in the year: the
     row counts of their tables, in one query rather than one COUNT(*) a table."""
     rows = (
-        GroupResult.objects.filter(plan_year=plan_year, level__in=levels)
+        GroupResult.objects.filter(plan_year=plan_year, level__in=levels, basis=basis)
         .order_by()
         .values_list("level")
         .annotate(n=Count("pk"))

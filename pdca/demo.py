@@ -28,6 +28,7 @@ from pdca.models import (
     SubmissionStatus,
     Transition,
 )
+from pdca.services import report_bases_sync
 
 DEMO_ACCOUNTS = [
     # username, role, display name, sections (bureau, section)
@@ -171,6 +172,7 @@ def demo_data_create(plan: Plan, seed: int = 2019) -> int:
                 Message.objects.create(
                     submission=submission, kind=MessageKind.RETURN, author=hq, text=submission.review_comment
                 )
+    report_bases_sync(plan=plan)
     return count
 
 
@@ -183,3 +185,4 @@ def demo_data_clear() -> None:
     Submission.objects.filter(is_demo=True).delete()
     for plan in plans:
         results_recompute(plan=plan)
+        report_bases_sync(plan=plan)

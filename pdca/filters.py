@@ -21,6 +21,7 @@ from django.db.models import Exists, Model, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.fiscal_year import full_label
+from indicators.basis import Basis
 from indicators.models import GroupResult
 from measures.models import Bureau, Field, Measure, MeasureSection, Pillar, Plan, SubPillar
 
@@ -150,7 +151,10 @@ class MeasureFilter(django_filters.FilterSet):
             # grow with the measures, as a walk over the plan's measure sections would (about
             # 7 ms for 10,000 measures), nor sort the bureaus.
             owners = GroupResult.objects.filter(
-                plan_year__plan=self.plan, plan_year__fiscal_year=self.plan.first_fiscal_year, level="bureau"
+                plan_year__plan=self.plan,
+                plan_year__fiscal_year=self.plan.first_fiscal_year,
+                level="bureau",
+                basis=Basis.ENTERED,
             )
             # sort_bureau is the bureau's name, kept current by the roll-ups' rebuilds.
             bureaus = owners.order_by("sort_bureau").values_list("bureau_id", "sort_bureau")

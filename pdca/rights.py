@@ -166,3 +166,9 @@ def may_use_template(user) -> bool:
     """Download the entry template and upload it filled in: those who enter results. Each
     measure in an upload is still checked with `may_edit`."""
     return role_of(user) in (Role.STAFF, Role.HQ)
+
+
+def may_choose_basis(user) -> bool:
+    """Switch the basis of the figures (indicators.basis) away from the default
+    提出済以上: headquarters. Viewers and staff see the default."""
+    return role_of(user) == Role.HQ

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from core.db import HistoryWindow, history_windows
 from core.fiscal_year import full_label
 from core.numbers import format_decimal
+from indicators.basis import DEFAULT_BASIS, Basis, basis_or_default
 from indicators.models import Actual, Indicator, MilestoneStatus, Target
 from measures.models import Measure, Plan, PlanYear, ScheduleItem
 from measures.selectors import plan_years
@@ -408,3 +409,11 @@ def open_requests(submissions) -> dict[int, Message]:
     ):
         latest.setdefault(message.submission_id, message)
     return latest
+
+
+def chosen_basis(user, raw: str | None) -> Basis:
+    """The basis a page's figures are shown on (indicators.basis): `?basis=` for those who
+    may choose it (`pdca.rights.may_choose_basis`), else the default 提出済以上."""
+    if rights.may_choose_basis(user):
+        return basis_or_default(raw)
+    return DEFAULT_BASIS

@@ -13,9 +13,15 @@ from django.utils.translation import gettext as _
 
 from core.db import rows_write_with_history
 from indicators import achievement
+from indicators.basis import Basis
 from indicators.models import Actual, Indicator, Target
-from indicators.services import ActualInput, measure_actuals_record
-from measures.models import Measure, PlanYear, ScheduleItem
+from indicators.services import (
+    ActualInput,
+    measure_actuals_record,
+    measure_results_basis_set,
+    plan_results_basis_set,
+)
+from measures.models import Measure, Plan, PlanYear, ScheduleItem
 from pdca import rights
 from pdca.models import (
     Message,
@@ -85,10 +91,45 @@ def _locked_submission(measure: Measure, plan_year: PlanYear) -> Submission:
 
 
 def _transition(submission: Submission, to_status: str, user, comment: str = "") -> None:
+    """Move a report (locked by the caller) to `to_status`: record the move, and move its
+    measure's figures onto the bases the new status reaches (indicators.basis)."""
     Transition.objects.create(
         submission=submission, from_status=submission.status, to_status=to_status, user=user, comment=comment
     )
+    reached = basis_reached_by(to_status)
+    if reached != basis_reached_by(submission.status):
+        measure_results_basis_set(
+            plan=submission.measure.plan,
+            reached={(submission.measure_id, submission.plan_year_id): reached},
+        )
     submission.status = to_status
+
+
+def basis_reached_by(status: str) -> Basis:
+    """The strictest basis a report in `status` is counted on: 承認済 counts on every basis,
+    提出済 on 提出済以上 and 入力済すべて, any other status (入力中, 差戻し) only on
+    入力済すべて."""
+    if status == SubmissionStatus.APPROVED:
+        return Basis.APPROVED
+    if status == SubmissionStatus.SUBMITTED:
+        return Basis.SUBMITTED
+    return Basis.ENTERED
+
+
+def report_bases_sync(*, plan: Plan) -> None:
+    """Make every measure-year's figures of a plan count on the bases its report's status
+    reaches, after writes that set statuses in bulk (demo data, synthetic plans). Entry and
+    review keep them in step one report at a time (`_transition`)."""
+    statuses = Submission.objects.filter(plan_year__plan=plan).exclude(
+        status__in=[SubmissionStatus.NOT_STARTED, SubmissionStatus.DRAFT, SubmissionStatus.RETURNED]
+    )
+    plan_results_basis_set(
+        plan=plan,
+        reached={
+            (measure_id, plan_year_id): basis_reached_by(status)
+            for measure_id, plan_year_id, status in statuses.values_list("measure_id", "plan_year_id", "status")
+        },
+    )
 
 
 def entry_save(

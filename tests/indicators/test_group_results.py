@@ -27,13 +27,14 @@ YEAR = 2021
 def _stored(plan) -> dict[tuple, tuple]:
     rows = GroupResult.objects.filter(plan_year__plan=plan)
     return {
-        (r.plan_year_id, r.level, r.group_id): (
+        (r.plan_year_id, r.basis, r.level, r.group_id): (
             r.measures,
             r.graded,
             Decimal(r.rate_sum),
             r.mean_rate,
             r.unreported,
             r.no_target,
+            r.left_out,
             {code: n for code, n in r.grade_counts.items() if n},
             (r.sort_bureau, r.sort_section),
         )
@@ -54,14 +55,19 @@ def _computed(plan) -> dict[tuple, tuple]:
     for ms in MeasureSection.objects.filter(measure__plan=plan).select_related("section"):
         members[ms.measure_id] |= {("section", ms.section_id), ("bureau", ms.section.bureau_id)}
     groups: dict[tuple, list[MeasureResult]] = defaultdict(list)
+    counted = {"entered": {"entered", "submitted", "approved"}, "submitted": {"submitted", "approved"}}
+    counted["approved"] = {"approved"}
     for result in MeasureResult.objects.filter(plan_year__plan=plan):
-        for level, group_id in members[result.measure_id]:
-            groups[(result.plan_year_id, level, group_id)].append(result)
+        for basis, reached in counted.items():
+            for level, group_id in members[result.measure_id]:
+                groups[(result.plan_year_id, basis, level, group_id)].append((result, result.basis_reached in reached))
     names = {("bureau", b.pk): (b.name, "") for b in Bureau.objects.all()}
     names |= {("section", s.pk): (s.bureau.name, s.name) for s in Section.objects.select_related("bureau")}
     computed = {}
-    for key, results in groups.items():
-        graded = [r for r in results if r.outcome == MeasureResult.Outcome.GRADED]
+    for key, pairs in groups.items():
+        results = [r for r, _counted in pairs]
+        graded = [r for r, counts in pairs if counts and r.outcome == MeasureResult.Outcome.GRADED]
+        left_out = sum(not counts and r.outcome == MeasureResult.Outcome.GRADED for r, counts in pairs)
         rate_sum = sum((r.rate for r in graded), Decimal(0))
         mean = (rate_sum / len(graded)).quantize(RATE_PLACES, rounding=ROUND_DOWN) if graded else None
         computed[key] = (
@@ -69,10 +75,11 @@ def _computed(plan) -> dict[tuple, tuple]:
             len(graded),
             rate_sum,
             mean,
-            sum(r.outcome == MeasureResult.Outcome.UNREPORTED for r in results),
+            sum(r.outcome == MeasureResult.Outcome.UNREPORTED for r in results) + left_out,
             sum(r.outcome == MeasureResult.Outcome.NO_TARGET for r in results),
+            left_out,
             dict(Counter(r.grade for r in graded if r.grade)),
-            names.get(key[1:], ("", "")),
+            names.get(key[2:], ("", "")),
         )
     return computed
 
@@ -87,7 +94,7 @@ def _indicator(code: str, kind: str | None = None) -> Indicator:
 def test_the_loaded_plan_has_its_roll_ups_stored_as_computed(plan):
     stored = _stored(plan)
     assert stored == _computed(plan)
-    plan_row = stored[(PlanYear.objects.get(plan=plan, fiscal_year=YEAR).pk, "plan", None)]
+    plan_row = stored[(PlanYear.objects.get(plan=plan, fiscal_year=YEAR).pk, "entered", "plan", None)]
     assert plan_row[0] == 76
 
 
