@@ -138,6 +138,13 @@ STORAGES = {
 # Django's model backend, with the user's profile (role) read in the same query.
 AUTHENTICATION_BACKENDS = ["pdca.auth.ProfileBackend"]
 
+# Request bodies: form fields up to 2.5 MB in memory; an uploaded file over 2.5 MB is
+# streamed to a temporary file. The template upload itself stops at 5 MB
+# (pdca/workbook/imports/container.py); the reverse proxy refuses larger bodies before
+# they arrive (README, "Deployment").
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
