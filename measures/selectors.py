@@ -10,11 +10,22 @@ from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Count, FilteredRelation, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, FilteredRelation, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from measures.models import Field, Measure, MeasureSection, Pillar, Plan, PlanYear, StructureStamp, SubPillar
+from measures.models import (
+    Bureau,
+    Field,
+    Measure,
+    MeasureSection,
+    Pillar,
+    Plan,
+    PlanYear,
+    Section,
+    StructureStamp,
+    SubPillar,
+)
 from measures.plan_settings import PlanSettings, plan_settings_derived
 
 if TYPE_CHECKING:
@@ -243,3 +254,28 @@ def section_names(*, measure_ids: list[int]) -> dict[int, list[str]]:
     for measure_id, name in rows.values_list("measure_id", "section__name"):
         names[measure_id].append(name)
     return names
+
+
+def bureaus_in_plan_order(plan: Plan) -> QuerySet[Bureau]:
+    """The bureaus owning measures of the plan, in the order the plan first names them."""
+    return (
+        Bureau.objects.filter(sections__measure_sections__measure__plan=plan)
+        .annotate(first=Min("sections__measure_sections__measure__order"))
+        .order_by("first", "name")
+    )
+
+
+def sections_in_plan_order(plan: Plan) -> QuerySet[Section]:
+    """The sections owning measures of the plan, by bureau in plan order, then in the order
+    the plan first names them."""
+    bureau_first = Subquery(
+        MeasureSection.objects.filter(measure__plan=plan, section__bureau=OuterRef("bureau"))
+        .order_by("measure__order")
+        .values("measure__order")[:1]
+    )
+    return (
+        Section.objects.filter(measure_sections__measure__plan=plan)
+        .select_related("bureau")
+        .annotate(first=Min("measure_sections__measure__order"), bureau_first=bureau_first)
+        .order_by("bureau_first", "bureau__name", "first", "name")
+    )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from core.numbers import ValueParseError, format_decimal, parse_decimal
 from indicators.models import Actual, Indicator, MilestoneStatus, Target
 from measures.models import ScheduleItem
-from pdca.models import ProgressStatus, ScheduleProgress, SelfAssessment, Submission
+from pdca.models import TEXT_MAX_LENGTH, ProgressStatus, ScheduleProgress, SelfAssessment, Submission
 from pdca.services import Entry, IndicatorEntry, ProgressEntry
 
 
@@ -53,15 +53,22 @@ class ScheduleFields:
 
 class EntryForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    achievements_text = forms.CharField(label=_("取組実績"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    achievements_text = forms.CharField(
+        label=_("取組実績"), required=False, max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
+    )
     self_assessment = forms.ChoiceField(
         label=_("評価（自己評価）"),
         required=False,
         choices=[("", _("選択してください"))] + list(SelfAssessment.choices),
     )
-    issues_text = forms.CharField(label=_("課題（Check）"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    issues_text = forms.CharField(
+        label=_("課題（Check）"), required=False, max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
+    )
     next_steps_text = forms.CharField(
-        label=_("今後の方向性（Act）"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("今後の方向性（Act）"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
     def __init__(self, *args, indicators, targets, schedule_items, **kwargs):
@@ -84,7 +91,10 @@ class EntryForm(forms.Form):
                     help_text=_("全角・半角の数字、カンマ、% のどれでも入力できます。"),
                 )
             self.fields[f"{prefix}-description"] = forms.CharField(
-                label=_("実施内容"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+                label=_("実施内容"),
+                required=False,
+                max_length=TEXT_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 2}),
             )
         for item in self.schedule_items:
             prefix = f"sch-{item.pk}"

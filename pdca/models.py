@@ -10,6 +10,11 @@ from simple_history.models import HistoricalRecords
 
 from measures.models import Measure, PlanYear, ScheduleItem, Section
 
+# The longest Check/Act text (and 実施内容) an entry form takes: well within the 32,767
+# characters an Excel cell holds, so the meeting workbook and the department template carry
+# every text whole. The workbook still marks any longer text it has to shorten.
+TEXT_MAX_LENGTH = 10_000
+
 
 class Role(models.TextChoices):
     STAFF = "staff", _("所属担当者")

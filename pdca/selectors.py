@@ -16,8 +16,8 @@ from core.fiscal_year import full_label
 from core.numbers import format_decimal
 from indicators.basis import DEFAULT_BASIS, Basis, basis_or_default
 from indicators.models import Actual, Indicator, MilestoneStatus, Target
-from measures.models import Measure, Plan, PlanYear, ScheduleItem
-from measures.selectors import plan_years
+from measures.models import Measure, MeasureSection, Plan, PlanYear, ScheduleItem
+from measures.selectors import bureaus_in_plan_order, plan_years, sections_in_plan_order
 from pdca import rights
 from pdca.models import (
     REQUEST_KINDS,
@@ -417,3 +417,60 @@ def chosen_basis(user, raw: str | None) -> Basis:
     if rights.may_choose_basis(user):
         return basis_or_default(raw)
     return DEFAULT_BASIS
+
+
+UNSUBMITTED = (SubmissionStatus.NOT_STARTED, SubmissionStatus.DRAFT, SubmissionStatus.RETURNED)
+
+
+@dataclass
+class BoardRow:
+    """One bureau or section of the submission status board: how many of its measures are at
+    each status in the year, and the codes of those not yet submitted."""
+
+    bureau: str
+    section: str  # empty on a bureau's own row
+    counts: dict[str, int]
+    unsubmitted: list[str]
+
+    @property
+    def measures(self) -> int:
+        return sum(self.counts.values())
+
+
+def submission_board(*, plan: Plan, fiscal_year: int) -> list[BoardRow]:
+    """Each bureau (in plan order) followed by its sections (in plan order), with counts per
+    submission status and the measures not yet submitted (未入力, 入力中, 差戻し). A measure
+    owned by two sections counts in each, and once in its bureau. A fixed number of queries."""
+    statuses = dict(
+        Submission.objects.filter(measure__plan=plan, plan_year__fiscal_year=fiscal_year).values_list(
+            "measure_id", "status"
+        )
+    )
+    by_section: dict[int, list[tuple[str, str]]] = {}
+    by_bureau: dict[int, dict[int, tuple[str, str]]] = {}
+    for section_id, bureau_id, measure_id, code in (
+        MeasureSection.objects.filter(measure__plan=plan)
+        .order_by("measure__order")
+        .values_list("section_id", "section__bureau_id", "measure_id", "measure__code")
+    ):
+        status = statuses.get(measure_id, SubmissionStatus.NOT_STARTED.value)
+        by_section.setdefault(section_id, []).append((code, status))
+        by_bureau.setdefault(bureau_id, {})[measure_id] = (code, status)
+
+    def row(bureau: str, section: str, measures) -> BoardRow:
+        counts = {status.value: 0 for status in SubmissionStatus}
+        unsubmitted = []
+        for code, status in measures:
+            counts[status] += 1
+            if status in UNSUBMITTED:
+                unsubmitted.append(code)
+        return BoardRow(bureau, section, counts, unsubmitted)
+
+    sections_of: dict[int, list] = {}
+    for section in sections_in_plan_order(plan):
+        sections_of.setdefault(section.bureau_id, []).append(section)
+    rows = []
+    for bureau in bureaus_in_plan_order(plan):
+        rows.append(row(bureau.name, "", by_bureau.get(bureau.pk, {}).values()))
+        rows.extend(row(bureau.name, s.name, by_section.get(s.pk, [])) for s in sections_of.get(bureau.pk, []))
+    return rows

@@ -8,17 +8,22 @@ from io import BytesIO
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.fiscal_year import reiwa_label
-from indicators.selectors import chosen_fiscal_year
+from indicators.selectors import chosen_fiscal_year, default_fiscal_year
 from measures.selectors import plan_current, plan_for_request
 from pdca import rights
-from pdca.workbook.exports import meeting_workbook_write
+from pdca.workbook.exports import (
+    WorkbookRefused,
+    meeting_workbook_filename,
+    meeting_workbook_plan,
+    meeting_workbook_write,
+)
 from pdca.workbook.forms import TemplateUploadForm
 from pdca.workbook.imports import UploadError, UploadPreview, template_upload_apply, template_upload_read
 from pdca.workbook.template import department_template_write
@@ -34,14 +39,23 @@ def _xlsx_response(output, filename: str) -> FileResponse:
 
 @require_GET
 def workbook_download_view(request):
-    """The meeting workbook of a year. Written to a temporary file, not to memory: it can be large."""
+    """The meeting workbook of a year. Written to a temporary file, not to memory: it can be
+    large. A plan or year it cannot be made for is refused with the command's words."""
     if not rights.may_export(request.user):
         raise PermissionDenied(_("会議資料のExcelをダウンロードする権限がありません。"))
-    plan = plan_for_request(request)
-    fiscal_year = chosen_fiscal_year(plan, request.GET.get("year"))
+    plan_code = request.GET.get("plan") or plan_for_request(request).code
+    year = request.GET.get("year")
+    try:
+        if year is None:
+            year = default_fiscal_year(plan_current(plan_code))
+        plan, fiscal_year = meeting_workbook_plan(plan_code=plan_code, year=year)
+    except (WorkbookRefused, Http404) as refusal:
+        message = getattr(refusal, "message", str(refusal))
+        status = 404 if getattr(refusal, "not_found", True) else 400
+        return render(request, "pdca/workbook_refused.html", {"message": message}, status=status)
     output = tempfile.TemporaryFile()
     meeting_workbook_write(plan=plan, fiscal_year=fiscal_year, output=output)
-    return _xlsx_response(output, _("進捗状況_%(year)s.xlsx") % {"year": reiwa_label(fiscal_year)})
+    return _xlsx_response(output, meeting_workbook_filename(fiscal_year))
 
 
 @require_GET

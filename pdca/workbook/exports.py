@@ -1,186 +1,263 @@
 """The meeting workbook: what headquarters prints for the promotion headquarters' meeting.
 
-Two sheets: 概要 (roll-ups by pillar, sub-pillar, bureau and section, with a bar chart of
-the sub-pillars) and 施策一覧 (one row per indicator). Every figure is read from
-`pdca.workbook.selectors`, which takes it from `indicators.selectors`, so the workbook and
-the web pages agree to the last digit.
+Sheets, in order: 表紙 (cover and contents), 概要 (roll-ups by pillar, sub-pillar, bureau and
+section, legends and two charts), 前年度比較, 要注意施策, 提出状況, 施策一覧 (one row per
+indicator) and 施策別 (one block per measure). Every figure is read from the selectors the web
+pages use (`pdca.workbook.selectors`, `pdca.dashboard`, `pdca.selectors`), so the workbook and
+the pages agree to the last digit.
 
-The workbook is written in openpyxl's write-only mode: rows stream to a temporary file as
-they are made instead of living as cell objects (a normal workbook of 10,000 measures holds
-about 700,000 of them). Write-only mode fixes the order of work (column widths and panes
-before the first row, nothing can be revisited), which is why each sheet is laid out top
-to bottom in one pass. Cells take prepared named styles through `cells.StyledCells`, which
-writes them through one kept cell per style instead of a cell object per value, and empty
-values write no cell at all. Measured at 10,000 measures × 3 indicators: under twice the
-time of a bare write-only loop over the same rows (`manage.py benchmark`).
+Written with XlsxWriter in constant_memory mode, sheet by sheet and row by row
+(`pdca.workbook.layout`), so that memory stays flat whatever the plan's size.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import BinaryIO
 
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from django.utils.translation import gettext_lazy
+from xlsxwriter.workbook import Workbook
 
 from core.fiscal_year import full_label, reiwa_label, reiwa_short
 from core.numbers import format_rate
+from indicators.models import Actual, MeasureResult
 from measures.models import Plan
-from pdca.models import SubmissionStatus
-from pdca.workbook.cells import HEADER_FILL, StyledCells, excel_number, grade_fills, header_text
-from pdca.workbook.selectors import IndicatorLine, Summary, SummaryRow, indicator_lines, meeting_summary
+from measures.selectors import plan_current
+from pdca.dashboard import low_bands, measures_at_risk, overview, year_over_year
+from pdca.models import Submission, SubmissionStatus
+from pdca.selectors import submission_board
+from pdca.workbook.cells import excel_number, rate_value
+from pdca.workbook.layout import (
+    Column,
+    Formats,
+    Sheet,
+    row_height,
+    workbook_options,
+)
+from pdca.workbook.selectors import (
+    BASIS_ENTERED,
+    BASIS_LABELS,
+    IndicatorFigures,
+    MeasureBlock,
+    Summary,
+    SummaryRow,
+    TargetCell,
+    YearFigures,
+    indicator_year_figures,
+    measure_blocks,
+    meeting_summary,
+)
 
-INTEGER_FORMAT = "#,##0"
-DECIMAL_FORMAT = "#,##0.0###"
-RATE_FORMAT = "0.0%"
-LIST_HEADER_ROW = 3
-CHART_ROWS = 18
+BASIS_DEFAULT = BASIS_ENTERED
 
 
-def meeting_workbook_write(*, plan: Plan, fiscal_year: int, output: str | BinaryIO) -> None:
+class WorkbookRefused(Exception):
+    """A request for a meeting workbook that cannot be met, with the reason in Japanese."""
+
+    def __init__(self, message: str, *, not_found: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.not_found = not_found
+
+
+def meeting_workbook_plan(*, plan_code: str | None, year: str | int | None) -> tuple[Plan, int]:
+    """The plan and fiscal year of a meeting workbook, or `WorkbookRefused` saying why not:
+    the same checks and words for the download and the command."""
+    try:
+        plan = plan_current(plan_code)
+    except Http404:
+        message = (
+            _("計画「%(code)s」はありません。") % {"code": plan_code}
+            if plan_code
+            else _("計画がありません。python manage.py load_plan で読み込んでください。")
+        )
+        raise WorkbookRefused(message, not_found=True) from None
+    text = str(year if year is not None else "").strip()
+    if not text.isdigit() or int(text) not in plan.fiscal_years:
+        raise WorkbookRefused(
+            _("年度「%(year)s」は計画期間（%(period)s）の年度ではありません。")
+            % {"year": text or _("（指定なし）"), "period": plan.period_label}
+        )
+    fiscal_year = int(text)
+    has_data = (
+        Actual.objects.filter(plan_year__plan=plan, plan_year__fiscal_year=fiscal_year).exists()
+        or Submission.objects.filter(plan_year__plan=plan, plan_year__fiscal_year=fiscal_year).exists()
+    )
+    if not has_data:
+        raise WorkbookRefused(
+            _("%(year)sはまだ実績も報告もありません。会議資料は作れません。") % {"year": full_label(fiscal_year)}
+        )
+    return plan, fiscal_year
+
+
+def meeting_workbook_filename(fiscal_year: int) -> str:
+    return _("進捗状況_%(year)s.xlsx") % {"year": reiwa_label(fiscal_year)}
+
+
+@dataclass
+class _Context:
+    plan: Plan
+    fiscal_year: int
+    basis: str
+    demo: bool
+    formats: Formats
+    workbook: Workbook
+
+    def sheet(self, name: str, columns: list[Column], *, landscape: bool, title: str) -> Sheet:
+        return Sheet(
+            self.workbook,
+            self.formats,
+            name,
+            columns,
+            landscape=landscape,
+            title=title,
+            fiscal_year=self.fiscal_year,
+            demo=self.demo,
+        )
+
+
+def meeting_workbook_write(*, plan: Plan, fiscal_year: int, output: str | BinaryIO, basis: str = BASIS_DEFAULT) -> None:
     """Write the meeting workbook of a fiscal year to a path or a binary file.
 
     A fixed number of queries whatever the plan's size; memory stays flat because rows are
-    streamed (see the module docstring)."""
-    workbook = Workbook(write_only=True)
-    workbook.properties.title = _("%(plan)s 進捗状況（%(year)s）") % {
-        "plan": plan.name,
-        "year": reiwa_label(fiscal_year),
-    }
-    workbook.properties.creator = _("ICT・データ利活用推進計画 進行管理")
-    summary = meeting_summary(plan=plan, fiscal_year=fiscal_year)
-    styles = _Styles(workbook, [code for code, _label, _rate in summary.bands])
-    _summary_sheet(workbook, styles, plan=plan, fiscal_year=fiscal_year, summary=summary)
-    _list_sheet(workbook, styles, plan=plan, fiscal_year=fiscal_year)
-    workbook.save(output)
-
-
-class _Styles:
-    """The workbook's named styles, registered once."""
-
-    def __init__(self, workbook: Workbook, grade_codes: list[str]):
-        thin = Side(style="thin", color="8EA9DB")
-        top = Alignment(vertical="top")
-        wrap = Alignment(vertical="top", wrap_text=True)
-        definitions = {
-            "title": {"font": Font(bold=True, size=14)},
-            "subtitle": {"font": Font(size=10, color="444444")},
-            "heading": {"font": Font(bold=True, size=12)},
-            "header": {
-                "font": Font(bold=True),
-                "fill": HEADER_FILL,
-                "alignment": Alignment(horizontal="center", vertical="center", wrap_text=True),
-                "border": Border(left=thin, right=thin, top=thin, bottom=thin),
-            },
-            "text": {"alignment": top},
-            "wrap": {"alignment": wrap},
-            "center": {"alignment": Alignment(horizontal="center", vertical="top")},
-            "integer": {"alignment": top, "number_format": INTEGER_FORMAT},
-            "decimal": {"alignment": top, "number_format": DECIMAL_FORMAT},
-            "rate": {"alignment": top, "number_format": RATE_FORMAT},
-            "total": {"font": Font(bold=True), "alignment": wrap},
+    streamed (see `pdca.workbook.layout`)."""
+    workbook = Workbook(output, workbook_options())
+    workbook.set_properties(
+        {
+            "title": _("%(plan)s 進捗状況（%(year)s）") % {"plan": plan.name, "year": reiwa_label(fiscal_year)},
+            "author": _("ICT・データ利活用推進計画 進行管理"),
         }
-        for code, fill in grade_fills(grade_codes).items():
-            definitions[f"grade-{code}"] = {
-                "fill": fill,
-                "font": Font(bold=True),
-                "alignment": Alignment(horizontal="center", vertical="top"),
-            }
-        self.grades = {code: f"grade-{code}" for code in grade_codes}
-        self.named: dict[str, NamedStyle] = {}
-        for name, attributes in definitions.items():
-            # Prefixed: Excel lists named styles in its gallery, next to the user's own.
-            self.named[name] = NamedStyle(name=f"pdca-{name}", **attributes)
-            workbook.add_named_style(self.named[name])
+    )
+    summary = meeting_summary(plan=plan, fiscal_year=fiscal_year, basis=basis)
+    demo = Actual.objects.filter(plan_year__plan=plan, is_demo=True).exists()
+    context = _Context(
+        plan=plan,
+        fiscal_year=fiscal_year,
+        basis=basis,
+        demo=demo,
+        formats=Formats(workbook, [code for code, _label, _rate in summary.bands]),
+        workbook=workbook,
+    )
+    blocks = list(measure_blocks(plan=plan, fiscal_year=fiscal_year, basis=basis))
+    _cover_sheet(context)
+    _summary_sheet(context, summary)
+    _comparison_sheet(context, blocks)
+    _at_risk_sheet(context, blocks)
+    _submission_sheet(context)
+    _list_sheet(context, blocks)
+    _measure_sheet(context, blocks)
+    workbook.close()
 
-    def grade(self, code: str) -> str:
-        return self.grades.get(code, "center")
+
+def _rate_change(now: Decimal | None, before: Decimal | None) -> float | None:
+    """The change in points between two rates as shown (each to 0.1%, half up)."""
+    if now is None or before is None:
+        return None
+    step = Decimal("0.001")
+    shown_now = now.quantize(step, rounding=ROUND_HALF_UP)
+    shown_before = before.quantize(step, rounding=ROUND_HALF_UP)
+    return float((shown_now - shown_before) * 100)
 
 
-def _page_setup(ws, *, title: str, fiscal_year: int, title_rows: str | None = None) -> None:
-    """A4 landscape, one page wide, the title and year in the header and page numbers below."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.gridLines = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddHeader.center.text = header_text(f"{title}　{reiwa_label(fiscal_year)}")
-    ws.oddHeader.right.text = header_text(_("作成日 %(date)s") % {"date": timezone.localdate().isoformat()})
-    ws.oddFooter.center.text = "&P / &N"
-    if title_rows:
-        ws.print_title_rows = title_rows
+def _number_cell(value: Decimal | None, label: str = "") -> tuple:
+    """An actual or a target: a number where there is one, else its label (a milestone)."""
+    if value is None:
+        return (label, "center")
+    number = excel_number(value)
+    return (number, "integer" if isinstance(number, int) else "decimal")
+
+
+def _target_cell(target: TargetCell) -> tuple:
+    if target.value is not None:
+        return _number_cell(target.value)
+    return (target.text, "center")
+
+
+def _owners(block: MeasureBlock) -> str:
+    return "\n".join(["、".join(block.bureaus), "、".join(block.sections)]) if block.bureaus else ""
+
+
+# --- 表紙 ------------------------------------------------------------------------------------
+
+SHEET_CONTENTS = [
+    (
+        gettext_lazy("概要"),
+        gettext_lazy("計画全体・柱・中柱・局・所属ごとの平均達成率、評価の内訳、進捗判定、提出状況とグラフ"),
+    ),
+    (gettext_lazy("前年度比較"), gettext_lazy("成果指標ごとの実績・達成率・評価の前年度との比較")),
+    (gettext_lazy("要注意施策"), gettext_lazy("評価が低い、実績が未報告、または取組に遅れがある施策とその理由")),
+    (gettext_lazy("提出状況"), gettext_lazy("局・所属ごとの提出状況と未提出の施策")),
+    (gettext_lazy("施策一覧"), gettext_lazy("成果指標ごとの目標・実績・達成率・評価（1行に1指標）")),
+    (gettext_lazy("施策別"), gettext_lazy("施策ごとの概要、成果指標、取組実績・評価・課題・今後の方向性")),
+]
+
+
+def _cover_sheet(context: _Context) -> None:
+    plan, fiscal_year = context.plan, context.fiscal_year
+    columns = [Column(_("項目"), 22), Column(_("内容"), 72)]
+    sheet = context.sheet(_("表紙"), columns, landscape=False, title=plan.name)
+    sheet.blank(row_height(3))
+    sheet.write([(plan.name, "title", 2)], height=row_height(2, 14))
+    sheet.write([(_("進捗状況 会議資料"), "heading", 2)], height=row_height(1, 11))
+    sheet.blank()
+    now = timezone.localtime()
+    facts = [
+        (_("年度"), _("%(reiwa)s（%(year)d年度）") % {"reiwa": reiwa_label(fiscal_year), "year": fiscal_year}),
+        (_("計画期間"), plan.period_label),
+        (_("数値の基準"), str(BASIS_LABELS.get(context.basis, context.basis))),
+        (_("作成日時"), now.strftime("%Y-%m-%d %H:%M")),
+    ]
+    for label, value in facts:
+        sheet.write([(label, "label"), (value, "text")])
+    if context.demo:
+        sheet.blank()
+        sheet.write(
+            [(_("デモデータ：この資料の実績・報告には動作確認用のデモデータが含まれています。"), "demo", 2)],
+            height=row_height(2, 12),
+        )
+    sheet.blank()
+    sheet.write([(_("目次"), "heading", 2)], height=row_height(1, 11))
+    sheet.write([(_("シート"), "header"), (_("内容"), "header")])
+    for name, description in SHEET_CONTENTS:
+        sheet.write([(str(name), "bold"), (str(description), "text")])
+    sheet.blank()
+    notes = [
+        _("達成率は成果指標ごとに、目標に対する実績の割合です。施策の達成率は成果指標の達成率（100％を上限）の平均、"
+          "柱・中柱・局・所属の達成率はその施策の達成率の平均です。"),
+        _("達成率は小数第1位まで（四捨五入）表示しています。"),
+    ]  # fmt: skip
+    for note in notes:
+        sheet.write([(note, "note", 2)])
+    sheet.finish()
 
 
 # --- 概要 ------------------------------------------------------------------------------------
 
+STATUS_ORDER = list(SubmissionStatus)
 
-def _summary_columns(bands) -> list[tuple[str, float]]:
+
+def _summary_columns(summary: Summary) -> list[Column]:
     columns = [
-        (_("区分・コード"), 16),
-        (_("名称"), 40),
-        (_("施策数"), 8),
-        (_("平均達成率"), 10),
-        (_("評価"), 7),
+        Column(_("区分・コード"), 12),
+        Column(_("名称"), 20),
+        Column(_("施策数"), 6),
+        Column(_("平均達成率"), 8),
+        Column(_("評価"), 5),
     ]
-    columns += [(code, 6) for code, _label, _rate in bands]
-    columns += [(_("未報告"), 8), (_("対象外"), 8), (_("進捗判定"), 10)]
-    columns += [(str(status.label), 8) for status in SubmissionStatus]
+    columns += [Column(code, 5) for code, _label, _rate in summary.bands]
+    columns += [Column(_("未報告"), 6), Column(_("対象外"), 6)]
+    columns += [Column(_("%(top)s評価の割合") % {"top": _top_band(summary)}, 8), Column(_("進捗判定"), 8)]
+    columns += [Column(str(status.label), 5.5) for status in STATUS_ORDER]
     return columns
 
 
-def _summary_sheet(workbook: Workbook, styles: _Styles, *, plan: Plan, fiscal_year: int, summary: Summary) -> None:
-    ws = workbook.create_sheet(_("概要"))
-    cell = StyledCells(ws, styles.named)
-    columns = _summary_columns(summary.bands)
-    for index, (_head, width) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.sheet_view.zoomScale = 90
-    title = _("%(plan)s 進捗状況（概要）") % {"plan": plan.name}
-    _page_setup(ws, title=title, fiscal_year=fiscal_year)
-    rows = 0
-
-    def append(values) -> int:
-        nonlocal rows
-        ws.append(values)
-        rows += 1
-        return rows
-
-    def table(heading: str, heads: tuple[str, str], items: list[SummaryRow], totals=()) -> tuple[int, int]:
-        append([])
-        append([cell(heading, "heading")])
-        header_row = append([cell(head, "header") for head in [*heads, *(head for head, _w in columns[2:])]])
-        for item in totals:
-            append(_summary_cells(cell, styles, item, summary, total=True))
-        for item in items:
-            append(_summary_cells(cell, styles, item, summary))
-        return header_row, rows
-
-    append([cell(title, "title")])
-    append([cell(_("%(year)s　作成日時 %(at)s") % _title_context(fiscal_year), "subtitle")])
-    append([cell(_("達成率は各施策の達成率（上限適用）の平均です。件数は施策の数です。"), "subtitle")])
-    append([cell(_("評価の区分：%(bands)s") % {"bands": _band_legend(summary.bands)}, "subtitle")])
-    table(_("計画全体・柱別"), (_("柱"), _("名称")), summary.pillars, totals=[summary.plan])
-    header_row, last_row = table(_("中柱別"), (_("中柱"), _("名称")), summary.subpillars)
-    if summary.subpillars:
-        append([])
-        append([cell(_("中柱別の平均達成率"), "heading")])
-        ws.add_chart(_subpillar_chart(ws, header_row, last_row), f"A{rows + 1}")
-        for _blank in range(CHART_ROWS):
-            append([])
-    table(_("局別"), (_("局"), ""), summary.bureaus)
-    table(_("所属別"), (_("局"), _("所属")), summary.sections)
-
-
-def _title_context(fiscal_year: int) -> dict[str, str]:
-    return {"year": full_label(fiscal_year), "at": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
+def _top_band(summary: Summary) -> str:
+    return summary.bands[0][0] if summary.bands else ""
 
 
 def _band_legend(bands: list[tuple[str, str, Decimal]]) -> str:
@@ -197,116 +274,501 @@ def _band_legend(bands: list[tuple[str, str, Decimal]]) -> str:
     return "、".join(parts)
 
 
-def _summary_cells(cell: StyledCells, styles: _Styles, item: SummaryRow, summary: Summary, *, total=False) -> list:
+def _judgement_legend(summary: Summary) -> str:
+    parts = []
+    for index, (label, share) in enumerate(summary.judgements):
+        if index == len(summary.judgements) - 1:
+            parts.append(_("%(label)s（それ未満）") % {"label": label})
+        elif share >= 1:
+            parts.append(_("%(label)s（すべて）") % {"label": label})
+        else:
+            parts.append(_("%(label)s（%(share)s以上）") % {"label": label, "share": format_rate(share)})
+    return _("進捗判定：評価できた施策のうち%(top)s評価の施策の割合で判定します。%(parts)s") % {
+        "top": _top_band(summary),
+        "parts": "、".join(parts),
+    }
+
+
+def top_share(summary: Summary, rollup) -> Decimal | None:
+    """The share the 進捗判定 rests on: measures in the best band among those graded."""
+    if not rollup.graded:
+        return None
+    return Decimal(rollup.grade_counts.get(_top_band(summary), 0)) / Decimal(rollup.graded)
+
+
+def _summary_cells(context: _Context, summary: Summary, item: SummaryRow, *, total=False) -> list:
     rollup = item.rollup
-    label_style = "total" if total else "wrap"
+    label_style = "bold" if total else "text"
     first, second = item.labels
     return [
-        cell(first or _("計画全体"), label_style),
-        cell(second, label_style),
-        cell(rollup.measures, "integer"),
-        cell(rollup.mean_rate, "rate"),
-        cell(rollup.grade, styles.grade(rollup.grade or "")),
-        *(cell(rollup.grade_counts.get(code, 0), "integer") for code, _label, _rate in summary.bands),
-        cell(rollup.unreported, "integer"),
-        cell(rollup.no_target, "integer"),
-        cell(rollup.judgement, "center"),
-        *(cell(item.statuses.get(status.value, 0), "integer") for status in SubmissionStatus),
+        (first or _("計画全体"), label_style),
+        (second, label_style),
+        (rollup.measures, "integer"),
+        (rate_value(rollup.mean_rate), "rate"),
+        (rollup.grade or "", context.formats.grade(rollup.grade)),
+        *((rollup.grade_counts.get(code, 0), "integer") for code, _label, _rate in summary.bands),
+        (rollup.unreported, "integer"),
+        (rollup.no_target, "integer"),
+        (rate_value(top_share(summary, rollup)), "rate"),
+        (rollup.judgement or "", "center"),
+        *((item.statuses.get(status.value, 0), "integer") for status in STATUS_ORDER),
     ]
 
 
-def _subpillar_chart(ws, header_row: int, last_row: int) -> BarChart:
-    """A native Excel chart over the 中柱 table's 平均達成率 column, so it follows the cells."""
-    chart = BarChart()
-    chart.type = "col"
-    chart.title = _("中柱別の平均達成率")
-    chart.y_axis.title = _("平均達成率")
-    chart.y_axis.number_format = "0%"
-    chart.y_axis.scaling.min = 0
-    chart.x_axis.title = _("中柱")
-    # openpyxl leaves both axes flagged as deleted unless told otherwise; Excel then hides them.
-    chart.x_axis.delete = chart.y_axis.delete = False
-    chart.legend = None
-    chart.add_data(Reference(ws, min_col=4, min_row=header_row, max_row=last_row), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=last_row))
-    chart.width, chart.height = 24, 8
-    return chart
+def _summary_sheet(context: _Context, summary: Summary) -> None:
+    plan, fiscal_year = context.plan, context.fiscal_year
+    columns = _summary_columns(summary)
+    width = len(columns)
+    title = _("%(plan)s 進捗状況（概要）") % {"plan": plan.name}
+    sheet = context.sheet(_("概要"), columns, landscape=True, title=title)
+    sheet.write([(title, "title", width)], height=row_height(1, 14))
+    basis = BASIS_LABELS.get(context.basis, context.basis)
+    sheet.write(
+        [(_("%(year)s　数値の基準：%(basis)s") % {"year": full_label(fiscal_year), "basis": basis}, "note", width)]
+    )
+    headline = summary.plan.rollup
+    sheet.write(
+        [
+            (
+                _("計画全体：平均達成率 %(rate)s（評価 %(grade)s）、進捗判定 %(judgement)s、施策 %(measures)s件")
+                % {
+                    "rate": format_rate(headline.mean_rate) if headline.mean_rate is not None else "—",
+                    "grade": headline.grade or "—",
+                    "judgement": headline.judgement or "—",
+                    "measures": f"{headline.measures:,}",
+                },
+                "heading",
+                width,
+            )
+        ],
+        height=row_height(1, 11),
+    )
+    sheet.write([(_("評価の区分：%(bands)s") % {"bands": _band_legend(summary.bands)}, "note", width)])
+    sheet.write([(_judgement_legend(summary), "note", width)])
+    sheet.write([(_("平均達成率は各施策の達成率（100％を上限）の平均です。件数は施策の数です。"), "note", width)])
+    sheet.blank()
+    sheet.header([column.label for column in columns])
+
+    def table(heading: str, items: list[SummaryRow], totals: Iterable[SummaryRow] = ()) -> tuple[int, int]:
+        sheet.write([(heading, "heading", width)], height=row_height(1, 11))
+        first = sheet.row
+        for item in totals:
+            sheet.write(_summary_cells(context, summary, item, total=True))
+        for item in items:
+            sheet.write(_summary_cells(context, summary, item))
+        return first, sheet.row - 1
+
+    table(_("計画全体・柱別"), summary.pillars, totals=[summary.plan])
+    first, last = table(_("中柱別"), summary.subpillars)
+    if summary.subpillars:
+        _subpillar_chart(context, sheet, first, last)
+    _trend(context, sheet)
+    table(_("局別"), summary.bureaus)
+    table(_("所属別（局・所属）"), summary.sections)
+    sheet.finish()
+
+
+CHART_ROW_HEIGHT = 15.0
+
+
+def _reserve(sheet: Sheet, height_points: float) -> None:
+    for _row in range(int(height_points // CHART_ROW_HEIGHT) + 1):
+        sheet.blank(CHART_ROW_HEIGHT)
+
+
+def _chart_fonts(chart) -> None:
+    chart.set_legend({"font": {"size": 9}})
+
+
+def _subpillar_chart(context: _Context, sheet: Sheet, first: int, last: int) -> None:
+    """A native bar chart over the 中柱 table's 平均達成率 cells, labelled by the sub-pillars'
+    names, so it follows the cells."""
+    count = last - first + 1
+    height = max(140.0, 24.0 * count + 60)
+    sheet.keep_together(height + CHART_ROW_HEIGHT * 2)
+    sheet.write([(_("中柱別の平均達成率"), "heading", 6)], height=row_height(1, 11))
+    chart = context.workbook.add_chart({"type": "bar"})
+    name = _("概要")
+    chart.add_series(
+        {
+            "name": _("平均達成率"),
+            "categories": [name, first, 1, last, 1],
+            "values": [name, first, 3, last, 3],
+            "data_labels": {"value": True, "num_format": "0.0%", "font": {"size": 9}},
+            "fill": {"color": "4472C4"},
+        }
+    )
+    chart.set_title({"name": _("中柱別の平均達成率"), "name_font": {"size": 11}})
+    chart.set_x_axis({"num_format": "0%", "min": 0, "num_font": {"size": 9}})
+    chart.set_y_axis({"reverse": True, "num_font": {"size": 9}})
+    chart.set_legend({"none": True})
+    chart.set_size({"width": 900, "height": height / 0.75})
+    sheet.ws.insert_chart(sheet.row, 0, chart, {"object_position": 3})
+    _reserve(sheet, height)
+
+
+def _trend(context: _Context, sheet: Sheet) -> None:
+    """The plan's and each pillar's mean rate in every plan year (the dashboard's lines), as
+    a small table and a line chart drawn from it."""
+    years, series = year_over_year(overview(context.plan))
+    rows = len(series) + 2
+    height = 220.0
+    sheet.keep_together(row_height(1, 11) + rows * row_height(1) + height + CHART_ROW_HEIGHT)
+    sheet.write([(_("年度別の平均達成率"), "heading", 6)], height=row_height(1, 11))
+    head = sheet.write(
+        [("", "header"), (_("計画全体・柱"), "header"), *((reiwa_short(year), "header") for year in years)]
+    )
+    for line in series:
+        sheet.write([("", "text"), (line.label, "text"), *((rate_value(rate), "rate") for rate in line.rates)])
+    last = sheet.row - 1
+    chart = context.workbook.add_chart({"type": "line"})
+    name = _("概要")
+    for row in range(head + 1, last + 1):
+        chart.add_series(
+            {
+                "name": [name, row, 1],
+                "categories": [name, head, 2, head, 1 + len(years)],
+                "values": [name, row, 2, row, 1 + len(years)],
+                "marker": {"type": "circle"},
+            }
+        )
+    chart.set_title({"name": _("平均達成率の推移（R1〜R4）"), "name_font": {"size": 11}})
+    chart.set_y_axis({"num_format": "0%", "min": 0, "num_font": {"size": 9}})
+    chart.set_x_axis({"num_font": {"size": 9}})
+    _chart_fonts(chart)
+    chart.set_size({"width": 900, "height": height / 0.75})
+    sheet.blank()
+    sheet.ws.insert_chart(sheet.row, 0, chart, {"object_position": 3})
+    _reserve(sheet, height)
+
+
+# --- 前年度比較 ---------------------------------------------------------------------------------
+
+
+def _comparison_sheet(context: _Context, blocks: list[MeasureBlock]) -> None:
+    plan, fiscal_year = context.plan, context.fiscal_year
+    before = fiscal_year - 1
+    now_short, before_short = reiwa_short(fiscal_year), reiwa_short(before)
+    columns = [
+        Column(_("施策No"), 11),
+        Column(_("施策名"), 22),
+        Column(_("成果指標"), 26),
+        Column(_("単位"), 6),
+        Column(_("%(year)s実績") % {"year": before_short}, 9),
+        Column(_("%(year)s達成率") % {"year": before_short}, 8),
+        Column(_("%(year)s評価") % {"year": before_short}, 6),
+        Column(_("%(year)s実績") % {"year": now_short}, 9),
+        Column(_("%(year)s達成率") % {"year": now_short}, 8),
+        Column(_("%(year)s評価") % {"year": now_short}, 6),
+        Column(_("達成率の増減"), 9),
+        Column(_("評価の変化"), 10),
+    ]
+    title = _("%(plan)s 前年度比較") % {"plan": plan.name}
+    sheet = context.sheet(_("前年度比較"), columns, landscape=True, title=title)
+    width = len(columns)
+    sheet.write([(title, "title", width)], height=row_height(1, 14))
+    if before not in plan.fiscal_years:
+        sheet.write(
+            [
+                (
+                    _("%(year)sは計画の初年度のため、前年度の数値はありません。") % {"year": full_label(fiscal_year)},
+                    "note",
+                    width,
+                )
+            ]
+        )
+        previous: dict[int, YearFigures] = {}
+    else:
+        sheet.write(
+            [
+                (
+                    _("%(before)sと%(now)sの比較。増減は表示している達成率（小数第1位）の差です（ポイント）。")
+                    % {"before": full_label(before), "now": full_label(fiscal_year)},
+                    "note",
+                    width,
+                )
+            ]
+        )
+        previous = indicator_year_figures(plan=plan, fiscal_year=before, basis=context.basis)
+    header = sheet.header([column.label for column in columns])
+    sheet.ws.freeze_panes(header + 1, 0)
+    empty = YearFigures(None, "", None, "")
+    bands = set(context.formats.grades)
+    for block in blocks:
+        for figures in block.indicators:
+            last = previous.get(figures.pk, empty)
+            change = _rate_change(figures.rate, last.rate)
+            moved = (
+                f"{last.grade} → {figures.grade}"
+                if last.grade in bands and figures.grade in bands and last.grade != figures.grade
+                else ""
+            )
+            sheet.write(
+                [
+                    (block.code, "text"),
+                    (block.name, "text"),
+                    (figures.name, "text"),
+                    (figures.unit, "center"),
+                    _number_cell(last.actual_value, last.actual_label),
+                    (rate_value(last.rate), "rate"),
+                    (last.grade, context.formats.grade(last.grade)),
+                    _number_cell(figures.actual_value, figures.actual_label),
+                    (rate_value(figures.rate), "rate"),
+                    (figures.grade, context.formats.grade(figures.grade)),
+                    (change, "change"),
+                    (moved, "center"),
+                ]
+            )
+    sheet.finish()
+
+
+# --- 要注意施策 ---------------------------------------------------------------------------------
+
+
+def _at_risk_sheet(context: _Context, blocks: list[MeasureBlock]) -> None:
+    """The dashboard's list of measures at risk (`pdca.dashboard.measures_at_risk`), with why."""
+    plan, fiscal_year = context.plan, context.fiscal_year
+    columns = [
+        Column(_("施策No"), 11),
+        Column(_("施策名"), 22),
+        Column(_("所管局・所属"), 17),
+        Column(_("施策の達成率"), 8),
+        Column(_("評価"), 6),
+        Column(_("状態"), 7),
+        Column(_("理由"), 20),
+    ]
+    title = _("%(plan)s 要注意施策") % {"plan": plan.name}
+    sheet = context.sheet(_("要注意施策"), columns, landscape=False, title=title)
+    width = len(columns)
+    sheet.write([(title, "title", width)], height=row_height(1, 14))
+    low = low_bands(plan)
+    sheet.write(
+        [
+            (
+                _(
+                    "評価が%(grades)sの施策、実績が未報告の施策、取組スケジュールに遅れがある施策です（ダッシュボードと同じ）。"
+                )
+                % {"grades": "・".join(low)},
+                "note",
+                width,
+            )
+        ]
+    )
+    header = sheet.header([column.label for column in columns])
+    sheet.ws.freeze_panes(header + 1, 0)
+    by_pk = {block.pk: block for block in blocks}
+    plan_year = plan.years.get(fiscal_year=fiscal_year)
+    status_labels = {value: str(label) for value, label in SubmissionStatus.choices}
+    rows = measures_at_risk(plan, plan_year).values_list(
+        "pk", "risk_rate", "risk_grade", "risk_outcome", "risk_delayed", "risk_status"
+    )
+    for pk, rate, grade, outcome, delayed, status in rows:
+        block = by_pk[pk]
+        reasons = []
+        if grade in low:
+            reasons.append(_("評価が%(grade)s") % {"grade": grade})
+        if outcome == MeasureResult.Outcome.UNREPORTED:
+            reasons.append(_("実績が未報告"))
+        if delayed:
+            reasons.append(_("取組スケジュールに遅れ"))
+        sheet.write(
+            [
+                (block.code, "text"),
+                (block.name, "text"),
+                (_owners(block), "text"),
+                (rate_value(rate), "rate"),
+                (block.grade, context.formats.grade(grade)),
+                (status_labels.get(status, status), "center"),
+                ("、".join(reasons), "text"),
+            ]
+        )
+    sheet.finish()
+
+
+# --- 提出状況 -----------------------------------------------------------------------------------
+
+
+def _submission_sheet(context: _Context) -> None:
+    plan, fiscal_year = context.plan, context.fiscal_year
+    columns = [
+        Column(_("局"), 12),
+        Column(_("所属"), 19),
+        Column(_("施策数"), 6),
+        *(Column(str(status.label), 6) for status in STATUS_ORDER),
+        Column(_("未提出の施策"), 22),
+    ]
+    title = _("%(plan)s 提出状況") % {"plan": plan.name}
+    sheet = context.sheet(_("提出状況"), columns, landscape=False, title=title)
+    width = len(columns)
+    sheet.write([(title, "title", width)], height=row_height(1, 14))
+    sheet.write(
+        [(_("未提出は未入力・入力中・差戻しの施策です。複数の所属が所管する施策は各所属に数えます。"), "note", width)]
+    )
+    header = sheet.header([column.label for column in columns])
+    sheet.ws.freeze_panes(header + 1, 0)
+    for row in submission_board(plan=plan, fiscal_year=fiscal_year):
+        style = "text" if row.section else "bold"
+        sheet.write(
+            [
+                (row.bureau, style),
+                (row.section or _("（局計）"), style),
+                (row.measures, "integer"),
+                *((row.counts[status.value], "integer") for status in STATUS_ORDER),
+                ("、".join(row.unsubmitted), "text"),
+            ]
+        )
+    sheet.finish()
 
 
 # --- 施策一覧 --------------------------------------------------------------------------------
 
 
-def _list_columns(plan: Plan, fiscal_year: int) -> list[tuple[str, float]]:
+def _list_columns(plan: Plan, fiscal_year: int) -> list[Column]:
     columns = [
-        (_("施策No"), 13),
-        (_("施策名"), 30),
-        (_("柱"), 14),
-        (_("分野"), 18),
-        (_("所管局"), 12),
-        (_("所属"), 16),
-        (_("成果指標"), 30),
-        (_("単位"), 7),
+        Column(_("施策No"), 10.5),
+        Column(_("施策名"), 17),
+        Column(_("所管局・所属"), 11.5),
+        Column(_("成果指標"), 17.5),
+        Column(_("単位"), 5),
     ]
-    columns += [(_("%(year)s目標") % {"year": reiwa_short(year)}, 11) for year in plan.fiscal_years]
+    columns += [Column(_("%(year)s目標") % {"year": reiwa_short(year)}, 7) for year in plan.fiscal_years]
     columns += [
-        (_("%(year)s実績") % {"year": reiwa_short(fiscal_year)}, 11),
-        (_("達成率"), 9),
-        (_("評価"), 8),
-        (_("施策の達成率"), 9),
-        (_("施策の評価"), 8),
-        (_("状態"), 9),
-        (_("取組実績"), 40),
-        (_("評価（自己評価）"), 10),
-        (_("課題"), 40),
-        (_("今後の方向性"), 40),
+        Column(_("%(year)s実績") % {"year": reiwa_short(fiscal_year)}, 8.5),
+        Column(_("達成率"), 7.5),
+        Column(_("評価"), 5),
+        Column(_("施策の達成率"), 7.5),
+        Column(_("施策の評価"), 5.5),
+        Column(_("状態"), 6),
     ]
     return columns
 
 
-def _list_sheet(workbook: Workbook, styles: _Styles, *, plan: Plan, fiscal_year: int) -> None:
-    ws = workbook.create_sheet(_("施策一覧"))
-    cell = StyledCells(ws, styles.named)
+def _list_sheet(context: _Context, blocks: list[MeasureBlock]) -> None:
+    plan, fiscal_year = context.plan, context.fiscal_year
     columns = _list_columns(plan, fiscal_year)
-    for index, (_head, width) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = f"C{LIST_HEADER_ROW + 1}"
-    ws.sheet_view.zoomScale = 90
     title = _("%(plan)s 施策一覧") % {"plan": plan.name}
-    _page_setup(ws, title=title, fiscal_year=fiscal_year, title_rows=f"{LIST_HEADER_ROW}:{LIST_HEADER_ROW}")
-    ws.append([cell(title, "title")])
-    ws.append([cell(_("%(year)s　作成日時 %(at)s") % _title_context(fiscal_year), "subtitle")])
-    ws.append([cell(head, "header") for head, _width in columns])
-    last_row = LIST_HEADER_ROW
-    for line in indicator_lines(plan=plan, fiscal_year=fiscal_year):
-        ws.append(_list_cells(cell, styles, line))
-        last_row += 1
-    ws.auto_filter.ref = f"A{LIST_HEADER_ROW}:{get_column_letter(len(columns))}{last_row}"
+    sheet = context.sheet(_("施策一覧"), columns, landscape=True, title=title)
+    width = len(columns)
+    sheet.write([(title, "title", width)], height=row_height(1, 14))
+    sheet.write(
+        [(_("1行に1つの成果指標です。取組実績・課題などの文章は「施策別」のシートにあります。"), "note", width)]
+    )
+    header = sheet.header([column.label for column in columns])
+    sheet.ws.freeze_panes(header + 1, 2)
+    grade = context.formats.grade
+    for block in blocks:
+        owners = _owners(block)
+        measure_cells = [
+            (rate_value(block.rate), "rate"),
+            (block.grade, grade(block.grade)),
+            (block.status_label, "center"),
+        ]
+        for figures in block.indicators or [None]:
+            if figures is None:
+                indicator = [("", "text"), ("", "center"), *(("", "center") for _year in plan.fiscal_years)]
+                indicator += [("", "center"), (None, "rate"), ("", "center")]
+            else:
+                indicator = [
+                    (figures.name, "text"),
+                    (figures.unit, "center"),
+                    *(_target_cell(target) for target in figures.targets),
+                    _number_cell(figures.actual_value, figures.actual_label),
+                    (rate_value(figures.rate), "rate"),
+                    (figures.grade, grade(figures.grade)),
+                ]
+            sheet.write([(block.code, "text"), (block.name, "text"), (owners, "text"), *indicator, *measure_cells])
+    sheet.ws.autofilter(header, 0, sheet.row - 1, width - 1)
+    sheet.finish()
 
 
-def _list_cells(cell: StyledCells, styles: _Styles, line: IndicatorLine) -> list:
-    if line.actual_label:
-        actual = cell(line.actual_label, "center")
-    else:
-        number = excel_number(line.actual_value)
-        actual = cell(number, "integer" if isinstance(number, int) else "decimal")
-    return [
-        cell(line.measure_code, "text"),
-        cell(line.measure_name, "wrap"),
-        cell(line.pillar, "wrap"),
-        cell(line.field, "wrap"),
-        cell(line.bureaus, "wrap"),
-        cell(line.sections, "wrap"),
-        cell(line.indicator, "wrap"),
-        cell(line.unit, "text"),
-        *(cell(target, "wrap") for target in line.targets),
-        actual,
-        cell(line.rate, "rate"),
-        cell(line.grade, styles.grade(line.grade)),
-        cell(line.measure_rate, "rate"),
-        cell(line.measure_grade, styles.grade(line.measure_grade)),
-        cell(line.status, "text"),
-        cell(line.achievements_text, "wrap"),
-        cell(line.self_assessment, "text"),
-        cell(line.issues_text, "wrap"),
-        cell(line.next_steps_text, "wrap"),
+# --- 施策別 ----------------------------------------------------------------------------------
+
+
+def _measure_columns(plan: Plan) -> list[Column]:
+    columns = [Column(_("項目"), 12), Column(_("成果指標"), 20), Column(_("単位"), 6)]
+    columns += [Column(reiwa_short(year), 7) for year in plan.fiscal_years]
+    columns += [Column(_("実績"), 8.5), Column(_("達成率"), 7.5), Column(_("評価"), 5.5)]
+    return columns
+
+
+def _measure_rows(context: _Context, block: MeasureBlock, width: int) -> list[list]:
+    """The rows of one measure's block: card, figures, report texts."""
+    plan, fiscal_year = context.plan, context.fiscal_year
+    grade = context.formats.grade
+    span = width - 1
+    rows: list[list] = [
+        [(f"{block.code}　{block.name}", "header", width)],
+        [(_("所管"), "label"), (_owners(block).replace("\n", "　"), "text", span)],
+        [(_("分野"), "label"), (block.field, "text", span)],
+        [(_("施策概要"), "label"), (block.summary, "text", span)],
+        [(_("施策目標"), "label"), (block.goal, "text", span)],
+        [(_("達成年度"), "label"), (block.target_year, "text", span)],
+        [
+            (_("%(year)sの状況") % {"year": reiwa_short(fiscal_year)}, "label"),
+            (
+                _("施策の達成率 %(rate)s　評価 %(grade)s　報告 %(status)s")
+                % {
+                    "rate": format_rate(block.rate) if block.rate is not None else "—",
+                    "grade": block.grade or "—",
+                    "status": block.status_label,
+                },
+                "text",
+                span,
+            ),
+        ],
     ]
+    years = plan.fiscal_years
+    if block.indicators:
+        rows.append(
+            [
+                (_("成果指標"), "header", 2),
+                None,
+                (_("単位"), "header"),
+                *((_("%(year)s目標") % {"year": reiwa_short(year)}, "header") for year in years),
+                (_("%(year)s実績") % {"year": reiwa_short(fiscal_year)}, "header"),
+                (_("達成率"), "header"),
+                (_("評価"), "header"),
+            ]
+        )
+        for figures in block.indicators:
+            rows.append(_indicator_cells(figures, grade))
+            if figures.description:
+                rows.append([(_("実施内容"), "label"), (figures.description, "text", span)])
+    rows += [
+        [(_("取組実績"), "label"), (block.achievements_text, "text", span)],
+        [(_("自己評価"), "label"), (block.self_assessment, "text", span)],
+        [(_("課題"), "label"), (block.issues_text, "text", span)],
+        [(_("今後の方向性"), "label"), (block.next_steps_text, "text", span)],
+    ]
+    return rows
+
+
+def _indicator_cells(figures: IndicatorFigures, grade) -> list:
+    return [
+        (figures.name, "text", 2),
+        None,
+        (figures.unit, "center"),
+        *(_target_cell(target) for target in figures.targets),
+        _number_cell(figures.actual_value, figures.actual_label),
+        (rate_value(figures.rate), "rate"),
+        (figures.grade, grade(figures.grade)),
+    ]
+
+
+def _measure_sheet(context: _Context, blocks: list[MeasureBlock]) -> None:
+    plan = context.plan
+    columns = _measure_columns(plan)
+    width = len(columns)
+    title = _("%(plan)s 施策別") % {"plan": plan.name}
+    sheet = context.sheet(_("施策別"), columns, landscape=False, title=title)
+    sheet.write([(title, "title", width)], height=row_height(1, 14))
+    sheet.write([(_("施策ごとに、計画の内容、成果指標の目標と実績、報告の文章を示します。"), "note", width)])
+    gap = row_height(1)
+    for block in blocks:
+        rows = _measure_rows(context, block, width)
+        heights = [sheet.height_of(row) for row in rows]
+        sheet.keep_together(sum(heights) + gap)
+        for row, height in zip(rows, heights, strict=True):
+            sheet.write(row, height=height)
+        sheet.blank(gap)
+    sheet.finish()

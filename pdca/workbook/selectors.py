@@ -1,5 +1,5 @@
-"""Reads for the workbooks. The meeting workbook: every roll-up of the 概要 sheet and one
-plain row per indicator for the 施策一覧 sheet. The department template: each measure's
+"""Reads for the workbooks. The meeting workbook: every roll-up of the 概要 sheet and each
+measure with its indicators' figures for the 施策一覧 and 施策別 sheets. The department template: each measure's
 entry as saved now.
 
 The rates and grades are the ones `indicators.selectors` hands every page (stored on
@@ -16,13 +16,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy
+
 from core.fiscal_year import reiwa_short
 from indicators.models import Actual, Indicator, MilestoneStatus, Target
 from indicators.selectors import Rollup, indicator_results_for_year, measure_results_for_year, rollup
-from measures.models import Bureau, Measure, MeasureSection, Pillar, Plan, PlanYear, ScheduleItem, Section, SubPillar
+from measures.models import Measure, MeasureSection, Pillar, Plan, PlanYear, ScheduleItem, SubPillar
+from measures.selectors import bureaus_in_plan_order, sections_in_plan_order
 from pdca import rights
 from pdca.models import ScheduleProgress, SelfAssessment, Submission, SubmissionStatus
 from pdca.selectors import submission_status_counts
+
+# The basis of the figures (docs/domain.md). The stored roll-ups are made from every entered
+# actual; the argument is threaded through so that the workbook asks for its basis once the
+# roll-up selectors take one, and the cover names the basis the figures are really on.
+BASIS_ENTERED = "entered"
+BASIS_LABELS = {BASIS_ENTERED: gettext_lazy("入力済すべて")}
 
 
 @dataclass
@@ -37,6 +46,7 @@ class SummaryRow:
 @dataclass
 class Summary:
     bands: list[tuple[str, str, Decimal]]  # code, label, lower bound
+    judgements: list[tuple[str, Decimal]]  # label, lowest share of top-graded measures; best first
     plan: SummaryRow
     pillars: list[SummaryRow] = field(default_factory=list)
     subpillars: list[SummaryRow] = field(default_factory=list)
@@ -44,9 +54,9 @@ class Summary:
     sections: list[SummaryRow] = field(default_factory=list)
 
 
-def meeting_summary(*, plan: Plan, fiscal_year: int) -> Summary:
+def meeting_summary(*, plan: Plan, fiscal_year: int, basis: str = BASIS_ENTERED) -> Summary:
     """The 概要 sheet: plan, pillar, sub-pillar, bureau and section roll-ups with submission
-    counts. A fixed number of queries."""
+    counts, bureaus and sections in plan order. A fixed number of queries."""
 
     def level(name: str) -> tuple[dict, dict]:
         return (
@@ -63,41 +73,65 @@ def meeting_summary(*, plan: Plan, fiscal_year: int) -> Summary:
         ]
 
     plan_rollups, plan_statuses = level("plan")
-    bureaus = Bureau.objects.filter(sections__measure_sections__measure__plan=plan).distinct()
-    sections = Section.objects.filter(measure_sections__measure__plan=plan).select_related("bureau").distinct()
     return Summary(
         bands=list(plan.grade_bands.order_by("order").values_list("code", "label", "min_rate")),
+        judgements=list(plan.judgements.order_by("-min_share").values_list("label", "min_share")),
         plan=SummaryRow(("", plan.name), plan_rollups.get(None, Rollup()), plan_statuses.get(None, {})),
         pillars=rows(Pillar.objects.filter(plan=plan), "pillar", lambda p: (p.code, p.name)),
         subpillars=rows(SubPillar.objects.filter(pillar__plan=plan), "subpillar", lambda s: (s.code, s.name)),
-        bureaus=rows(bureaus, "bureau", lambda b: (b.name, "")),
-        sections=rows(sections, "section", lambda s: (s.bureau.name, s.name)),
+        bureaus=rows(bureaus_in_plan_order(plan), "bureau", lambda b: (b.name, "")),
+        sections=rows(sections_in_plan_order(plan), "section", lambda s: (s.bureau.name, s.name)),
     )
 
 
 @dataclass(slots=True)
-class IndicatorLine:
-    """One row of the 施策一覧 sheet: an indicator with its measure's context (a measure
-    without indicators gets one line with the indicator columns empty)."""
+class TargetCell:
+    """A year's target: its number where the plan gives one, else its text (a milestone)."""
 
-    measure_code: str
-    measure_name: str
-    pillar: str
-    field: str
-    bureaus: str
-    sections: str
-    indicator: str
+    value: Decimal | None
+    text: str
+
+
+NO_TARGET = TargetCell(None, "")
+
+
+@dataclass(slots=True)
+class IndicatorFigures:
+    """An indicator's targets and the year's actual, rate and grade."""
+
+    pk: int
+    name: str
     unit: str
-    targets: list[str]
+    targets: list[TargetCell]
     actual_value: Decimal | None
-    actual_label: str
+    actual_label: str  # a milestone's 達成状況
+    description: str  # 実施内容
     rate: Decimal | None
     grade: str
-    measure_rate: Decimal | None
-    measure_grade: str
+
+
+@dataclass(slots=True)
+class MeasureBlock:
+    """A measure with everything the workbook shows of it in a year: the card, the owners,
+    each indicator's figures, the measure's rate and grade, and the submission."""
+
+    pk: int
+    code: str
+    name: str
+    summary: str
+    goal: str
+    target_year: str
+    pillar: str
+    field: str
+    bureaus: list[str]
+    sections: list[str]
+    indicators: list[IndicatorFigures]
+    rate: Decimal | None
+    grade: str
     status: str
-    achievements_text: str
+    status_label: str
     self_assessment: str
+    achievements_text: str
     issues_text: str
     next_steps_text: str
 
@@ -107,9 +141,9 @@ def target_year_labels(plan: Plan) -> list[str]:
     return [f"{reiwa_short(year)}目標" for year in plan.fiscal_years]
 
 
-def indicator_lines(*, plan: Plan, fiscal_year: int) -> Iterator[IndicatorLine]:
-    """Every indicator of the plan in plan order, with the year's actual, rate, grade and the
-    measure's submission. The queries run before the first row; their number is fixed."""
+def measure_blocks(*, plan: Plan, fiscal_year: int, basis: str = BASIS_ENTERED) -> Iterator[MeasureBlock]:
+    """Every measure of the plan in plan order with its indicators' figures and its report
+    for the year. The queries run before the first measure; their number is fixed."""
     years = plan.fiscal_years
     year_index = {year: index for index, year in enumerate(years)}
     measures = list(
@@ -117,6 +151,9 @@ def indicator_lines(*, plan: Plan, fiscal_year: int) -> Iterator[IndicatorLine]:
             "pk",
             "code",
             "name",
+            "summary",
+            "goal",
+            "target_fiscal_year_text",
             "field__code",
             "field__name",
             "field__subpillar__pillar__code",
@@ -137,61 +174,111 @@ def indicator_lines(*, plan: Plan, fiscal_year: int) -> Iterator[IndicatorLine]:
         .values_list("pk", "measure_id", "name", "unit", "subprogramme__number")
     ):
         indicators[measure_id].append((pk, f"({number}) {name}" if number else name, unit))
-    targets: dict[int, list[str]] = {}
-    for indicator_id, target_year, text in Target.objects.filter(indicator__measure__plan=plan).values_list(
-        "indicator_id", "plan_year__fiscal_year", "text"
+    targets: dict[int, list[TargetCell]] = {}
+    for indicator_id, target_year, value, text in Target.objects.filter(indicator__measure__plan=plan).values_list(
+        "indicator_id", "plan_year__fiscal_year", "value", "text"
     ):
-        targets.setdefault(indicator_id, [""] * len(years))[year_index[target_year]] = text
+        targets.setdefault(indicator_id, [NO_TARGET] * len(years))[year_index[target_year]] = TargetCell(value, text)
     milestone_labels = {value: str(label) for value, label in MilestoneStatus.choices}
     actuals = {
-        indicator_id: (value, milestone_labels.get(status, ""))
-        for indicator_id, value, status in Actual.objects.filter(
+        indicator_id: (value, milestone_labels.get(status, ""), description)
+        for indicator_id, value, status, description in Actual.objects.filter(
             indicator__measure__plan=plan, plan_year__fiscal_year=fiscal_year
-        ).values_list("indicator_id", "value", "milestone_status")
+        ).values_list("indicator_id", "value", "milestone_status", "description")
     }
     results = indicator_results_for_year(plan=plan, fiscal_year=fiscal_year)
     measure_results = measure_results_for_year(plan=plan, fiscal_year=fiscal_year)
-    status_labels = dict(SubmissionStatus.choices)
-    assessment_labels = dict(SelfAssessment.choices)
+    status_labels = {value: str(label) for value, label in SubmissionStatus.choices}
+    assessment_labels = {value: str(label) for value, label in SelfAssessment.choices}
     submissions = {
         row[0]: row[1:]
         for row in Submission.objects.filter(measure__plan=plan, plan_year__fiscal_year=fiscal_year).values_list(
             "measure_id", "status", "self_assessment", "achievements_text", "issues_text", "next_steps_text"
         )
     }
-    no_indicator = [(None, "", "")]
-    for measure_id, code, name, field_code, field_name, pillar_code, pillar_name in measures:
+    no_targets = [NO_TARGET] * len(years)
+    for (
+        measure_id,
+        code,
+        name,
+        summary,
+        goal,
+        target_year,
+        field_code,
+        field_name,
+        pillar_code,
+        pillar_name,
+    ) in measures:
         sections = owners.get(measure_id, [])
-        bureaus = list(dict.fromkeys(bureau for bureau, _section in sections))
         measure_result = measure_results.get(measure_id)
         status, assessment, done, issues, next_steps = submissions.get(
-            measure_id, (SubmissionStatus.NOT_STARTED, "", "", "", "")
+            measure_id, (SubmissionStatus.NOT_STARTED.value, "", "", "", "")
         )
-        for indicator_id, indicator_name, unit in indicators.get(measure_id) or no_indicator:
-            value, milestone = actuals.get(indicator_id, (None, ""))
+        figures = []
+        for indicator_id, indicator_name, unit in indicators.get(measure_id, ()):
+            value, milestone, description = actuals.get(indicator_id, (None, "", ""))
             result = results.get(indicator_id)
-            yield IndicatorLine(
-                measure_code=code,
-                measure_name=name,
-                pillar=f"{pillar_code} {pillar_name}",
-                field=f"{field_code} {field_name}",
-                bureaus="、".join(bureaus),
-                sections="、".join(section for _bureau, section in sections),
-                indicator=indicator_name,
-                unit=unit,
-                targets=targets.get(indicator_id, [""] * len(years)),
-                actual_value=value,
-                actual_label=milestone,
-                rate=result.raw_rate if result else None,
-                grade=result.label if result and indicator_id else "",
-                measure_rate=measure_result.rate if measure_result else None,
-                measure_grade=measure_result.label if measure_result else "",
-                status=str(status_labels.get(status, status)),
-                achievements_text=done,
-                self_assessment=str(assessment_labels.get(assessment, "")),
-                issues_text=issues,
-                next_steps_text=next_steps,
+            figures.append(
+                IndicatorFigures(
+                    pk=indicator_id,
+                    name=indicator_name,
+                    unit=unit,
+                    targets=targets.get(indicator_id, no_targets),
+                    actual_value=value,
+                    actual_label=milestone,
+                    description=description,
+                    rate=result.raw_rate if result else None,
+                    grade=result.label if result else "",
+                )
             )
+        yield MeasureBlock(
+            pk=measure_id,
+            code=code,
+            name=name,
+            summary=summary,
+            goal=goal,
+            target_year=target_year,
+            pillar=f"{pillar_code} {pillar_name}",
+            field=f"{field_code} {field_name}",
+            bureaus=list(dict.fromkeys(bureau for bureau, _section in sections)),
+            sections=[section for _bureau, section in sections],
+            indicators=figures,
+            rate=measure_result.rate if measure_result else None,
+            grade=measure_result.label if measure_result else "",
+            status=status,
+            status_label=status_labels.get(status, status),
+            self_assessment=assessment_labels.get(assessment, ""),
+            achievements_text=done,
+            issues_text=issues,
+            next_steps_text=next_steps,
+        )
+
+
+@dataclass(slots=True)
+class YearFigures:
+    """An indicator's actual, rate and grade in one year."""
+
+    actual_value: Decimal | None
+    actual_label: str
+    rate: Decimal | None
+    grade: str
+
+
+def indicator_year_figures(*, plan: Plan, fiscal_year: int, basis: str = BASIS_ENTERED) -> dict[int, YearFigures]:
+    """Each indicator's actual, rate and grade in a year (the 前年度比較 sheet's earlier year),
+    keyed by the indicator's id. Two queries."""
+    milestone_labels = {value: str(label) for value, label in MilestoneStatus.choices}
+    actuals = dict(
+        (indicator_id, (value, milestone_labels.get(status, "")))
+        for indicator_id, value, status in Actual.objects.filter(
+            indicator__measure__plan=plan, plan_year__fiscal_year=fiscal_year
+        ).values_list("indicator_id", "value", "milestone_status")
+    )
+    figures = {}
+    for indicator_id, result in indicator_results_for_year(plan=plan, fiscal_year=fiscal_year).items():
+        value, label = actuals.get(indicator_id, (None, ""))
+        figures[indicator_id] = YearFigures(value, label, result.raw_rate, result.label)
+    return figures
 
 
 @dataclass

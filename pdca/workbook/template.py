@@ -22,7 +22,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, Protection
+from openpyxl.cell import Cell
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -33,7 +34,15 @@ from indicators.models import IndicatorKind, MilestoneStatus
 from measures.models import PlanYear
 from pdca import rights
 from pdca.models import ProgressStatus, SelfAssessment
-from pdca.workbook.cells import HEADER_FILL, INPUT_FILL, INPUT_HEADER_FILL, LOCKED_FILL, excel_number, make_text
+from pdca.workbook.cells import (
+    HEADER_COLOUR,
+    INPUT_COLOUR,
+    INPUT_HEADER_COLOUR,
+    LOCKED_COLOUR,
+    cell_text,
+    excel_number,
+    looks_like_formula,
+)
 from pdca.workbook.selectors import MeasureState, entry_states
 
 FORMAT_VERSION = "1"
@@ -44,6 +53,10 @@ ALL_SECTIONS = "*"
 HEADER_ROW = 3
 FIRST_DATA_ROW = HEADER_ROW + 1
 NOTE_MAX_LENGTH = 2000
+HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOUR)
+INPUT_FILL = PatternFill("solid", fgColor=INPUT_COLOUR)
+INPUT_HEADER_FILL = PatternFill("solid", fgColor=INPUT_HEADER_COLOUR)
+LOCKED_FILL = PatternFill("solid", fgColor=LOCKED_COLOUR)
 
 
 @dataclass(frozen=True)
@@ -168,6 +181,21 @@ def _protect(ws: Worksheet) -> None:
     ws.protection.formatRows = False
 
 
+def make_text(cell: Cell, text: str) -> Cell:
+    """Put user-typed text in a cell so that it lands as text, never as a formula.
+
+    openpyxl turns a string beginning with ``=`` into a formula (and ``#N/A`` into an error);
+    the type is forced back to text, and Excel's quote prefix keeps it text when someone
+    edits the cell later. A text longer than a cell holds is cut with a marker saying so;
+    the upload takes the cut copy back as the saved text unchanged (`cells.same_text`)."""
+    text = cell_text(text)
+    cell.value = text
+    cell.data_type = "s"
+    if looks_like_formula(text):
+        cell.quotePrefix = True
+    return cell
+
+
 def _frame(workbook: Workbook, layout: SheetLayout, plan_year: PlanYear, note: str) -> Worksheet:
     ws = workbook.create_sheet(str(layout.title))
     # Column A holds the hidden row ids, so the title starts in B.
@@ -233,7 +261,7 @@ def _instructions_sheet(workbook: Workbook, plan_year: PlanYear) -> None:
         _("実績入力テンプレート（%(year)s）") % {"year": full_label(plan_year.fiscal_year)},
         "",
         _("1. 「成果指標」「取組の進捗」「評価・課題」の各シートの黄色のセルに入力してください。"),
-        _("2. 実績値は数値で入力します（全角数字・カンマ・%% も使えます。例：10,000　８５％）。"),
+        _("2. 実績値は数値で入力します（全角数字・カンマ・％も使えます。例：10,000　８５％）。"),
         _("3. 達成状況・進捗・評価はセルの一覧から選びます。"),
         _("4. 灰色のセルや見出し、行・列の並びは変更できません。数式やセルの結合は使えません。"),
         _(

@@ -1,53 +1,41 @@
-"""`StyledCells`: the meeting workbook's cells, written through one kept cell per style.
-Read back with openpyxl, every cell must be what a cell made on its own would be."""
+"""Cell values and print layout helpers of the workbooks."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from io import BytesIO
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, NamedStyle
-
-from pdca.workbook.cells import StyledCells
+from pdca.workbook.cells import EXCEL_CELL_MAX, cell_text, excel_number, rate_value, same_text
+from pdca.workbook.layout import row_height, text_lines
 
 
-def _sheet_written(rows: list[list[tuple | None]]):
-    """Rows of (value, style) items, written through StyledCells and read back."""
-    workbook = Workbook(write_only=True)
-    styles = {
-        "text": NamedStyle(name="t-text", alignment=Alignment(vertical="top")),
-        "bold": NamedStyle(name="t-bold", font=Font(bold=True), number_format="0.0%"),
-    }
-    for style in styles.values():
-        workbook.add_named_style(style)
-    ws = workbook.create_sheet("s")
-    cell = StyledCells(ws, styles)
-    for row in rows:
-        ws.append([None if item is None else cell(*item) for item in row])
-    output = BytesIO()
-    workbook.save(output)
-    return load_workbook(BytesIO(output.getvalue()))["s"]
+def test_a_text_within_a_cell_is_kept_without_control_characters():
+    assert cell_text("改行\x0bあり\n次の行") == "改行あり\n次の行"
 
 
-def test_each_cell_keeps_its_own_value_type_and_style():
-    ws = _sheet_written(
-        [
-            [("施策", "text"), ("=1+1", "text"), ("計画", "text"), (Decimal("0.875"), "bold"), (12, "text")],
-            [("#N/A", "bold"), ("達成", "bold"), None, ("", "text"), ("-確認", "text")],
-            [("改行\x0bあり", "text")],
-        ]
-    )
-    first, second, third = (list(row) for row in ws.iter_rows(max_col=5))
-    assert [c.value for c in first] == ["施策", "=1+1", "計画", 0.875, 12]
-    assert [c.data_type for c in first] == ["s", "s", "s", "n", "n"]
-    # Only the formula-like text has the quote prefix, although its neighbours share its style.
-    assert [c.quotePrefix for c in first] == [False, True, False, False, False]
-    assert [c.style for c in first] == ["t-text", "t-text", "t-text", "t-bold", "t-text"]
-    assert first[3].number_format == "0.0%" and first[3].font.b
-    assert [c.value for c in second] == ["#N/A", "達成", None, None, "-確認"]
-    assert [c.data_type for c in second[:2]] == ["s", "s"]
-    assert [c.quotePrefix for c in second] == [True, False, False, False, True]
-    # An empty value writes no cell at all, rather than the last value of that style.
-    assert second[2].style == second[3].style == "Normal"
-    assert [c.value for c in third] == ["改行あり", None, None, None, None]
+def test_a_text_too_long_for_a_cell_is_cut_with_a_marker_giving_its_length():
+    text = "あ" * 40_000
+    cut = cell_text(text)
+    assert len(cut) == EXCEL_CELL_MAX
+    assert cut.endswith("全40,000字）")
+    assert same_text(text, cut)  # the template's copy comes back as the saved text
+    assert not same_text(text, cut[:-1])
+    assert not same_text("短い", "短い文")
+
+
+def test_rates_are_written_as_the_pages_show_them_half_up():
+    assert rate_value(Decimal("0.8125")) == 0.813
+    assert rate_value(Decimal("0.06125")) == 0.061  # 6.125% → 6.1%: the third decimal place of the fraction
+    assert rate_value(Decimal("1.0625")) == 1.063
+    assert rate_value(None) is None
+
+
+def test_numbers_keep_what_the_clerk_typed():
+    assert excel_number(Decimal("10000.0000")) == 10000
+    assert excel_number(Decimal("12.5000")) == Decimal("12.5")
+
+
+def test_wrapped_text_gets_a_line_per_column_width():
+    assert text_lines("短い", 10) == 1
+    assert text_lines("あ" * 20, 10) >= 4  # 20 wide characters in a column of 10
+    assert text_lines("一行目\n二行目", 30) == 2
+    assert row_height(2) > row_height(1)

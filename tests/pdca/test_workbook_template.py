@@ -686,3 +686,21 @@ def test_the_reader_collects_every_problem_at_once(personas, plan, client_for):
             upload=SimpleUploadedFile("t.xlsx", as_bytes(workbook)),
         )
     assert len(raised.value.messages) == 3
+
+
+def test_a_text_too_long_for_a_cell_is_marked_and_round_trips_as_unchanged(client_for, plan):
+    """A text saved before forms limited lengths, longer than Excel's 32,767 characters: the
+    template carries it cut, says so, and the upload does not take the cut copy for a change."""
+    long_text = "長い取組実績の文章。" * 4_000  # 40,000 characters
+    Submission.objects.create(
+        measure=measure(PERCENT), plan_year=plan_year(plan), status="draft", achievements_text=long_text
+    )
+    client = client_for("staff")
+    workbook = download(client)
+    ws = workbook["評価・課題"]
+    cell = ws.cell(row=row_of(ws, PERCENT), column=column(ws, "取組実績"))
+    assert len(cell.value) == 32_767
+    assert cell.value.endswith("以下省略。全40,000字）")
+    response = upload(client, workbook)
+    assert response.context["preview"].changes == []
+    assert Submission.objects.get(measure=measure(PERCENT)).achievements_text == long_text

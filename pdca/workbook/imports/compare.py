@@ -13,6 +13,7 @@ from indicators.models import Indicator, MilestoneStatus
 from measures.models import ScheduleItem
 from pdca.models import ProgressStatus, SelfAssessment
 from pdca.people import display_name
+from pdca.workbook.cells import same_text
 from pdca.workbook.imports.sheets import SheetRow, cell_choice, cell_decimal, cell_message, cell_text, is_blank
 from pdca.workbook.imports.values import TEXT_KEYS, Change, IndicatorInput, MeasureUpdate, ProgressInput
 from pdca.workbook.selectors import MeasureState
@@ -249,7 +250,9 @@ def _measure_update(state: MeasureState, file: FileMeasure) -> tuple[MeasureUpda
                     new=_display(milestone_labels.get(new.milestone_status, "")),
                 )
             )
-        if old_description != new.description:
+        if same_text(old_description, new.description):
+            new.description = old_description  # a text the template had to shorten, unchanged
+        else:
             changes.append(
                 Change(
                     code=code,
@@ -277,7 +280,9 @@ def _measure_update(state: MeasureState, file: FileMeasure) -> tuple[MeasureUpda
                     new=_display(progress_labels.get(new.status, "")),
                 )
             )
-        if old_note != new.note:
+        if same_text(old_note, new.note):
+            new.note = old_note
+        else:
             changes.append(
                 Change(
                     code=code,
@@ -296,7 +301,8 @@ def _measure_update(state: MeasureState, file: FileMeasure) -> tuple[MeasureUpda
         assessment_labels = dict(SelfAssessment.choices)
         for key in TEXT_KEYS:
             old, new = saved[key], texts[key]
-            if old == new:
+            if same_text(old, new):
+                texts[key] = old  # a text the template had to shorten comes back unchanged
                 continue
             if key == "self_assessment":
                 old, new = assessment_labels.get(old, ""), assessment_labels.get(new, "")

@@ -1,0 +1,269 @@
+"""Printed worksheets written row by row with XlsxWriter.
+
+The meeting workbook is written in XlsxWriter's constant_memory mode: each row goes to the
+sheet's temporary file as soon as the next one begins, so memory stays flat whatever the
+plan's size, and a row is final once left. So each sheet is laid out top to bottom in one
+pass: widths and print settings first, then rows, each with the height its wrapped text
+needs (computed here, because a row's height in the file is what LibreOffice and Excel print).
+
+Print rules every sheet follows: A4, text at 9 pt or more on a page printed at 100% (so at
+least 8 pt whatever a printer's margins), the sheet's header row repeated on every page, the
+title and year in the page header and 「n / N」 in the footer, both inside the margins.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from core.fiscal_year import full_label
+from pdca.workbook.cells import HEADER_COLOUR, cell_text, grade_colours, header_text, looks_like_formula
+
+# Every format names its font. Column widths are measured in the default font's digits, so the
+# default is Arial 10, whose metrics LibreOffice has on any machine (Liberation Sans) and whose
+# digit is as wide as XlsxWriter assumes: a sheet prints as wide in LibreOffice as in Excel.
+DEFAULT_FONT = {"font_name": "Arial", "font_size": 10}
+FONT_NAME = "游ゴシック"
+FONT_SIZE = 9
+# A line of text in LibreOffice's and Excel's Japanese fonts takes about 1.5 times its size.
+LINE_HEIGHT = 1.5
+ROW_PADDING = 3.0
+
+# A4 in points, and the margins (inches) every sheet prints with.
+A4 = (595.0, 842.0)
+MARGIN_SIDE = 0.4
+MARGIN_TOP = MARGIN_BOTTOM = 0.75
+HEADER_MARGIN = FOOTER_MARGIN = 0.3
+# Column widths are in characters of the default font; one character is this many points
+# on the page (7 pixels and 5 of padding per column, at 96 pixels an inch), and LibreOffice
+# prints a column about 6% wider than Excel.
+POINTS_PER_CHARACTER = 7 * 0.75
+COLUMN_PADDING_POINTS = 5 * 0.75
+WIDEST_RENDERING = 1.06
+
+
+def printable_width(*, landscape: bool) -> float:
+    """The width of an A4 page inside the side margins, in points."""
+    return (A4[1] if landscape else A4[0]) - 2 * MARGIN_SIDE * 72
+
+
+def printed_width(widths: Sequence[float]) -> float:
+    """How wide columns print at most, in points: each is its characters plus a column's
+    padding, as wide as the wider of Excel and LibreOffice prints it."""
+    return sum(width * POINTS_PER_CHARACTER + COLUMN_PADDING_POINTS for width in widths) * WIDEST_RENDERING
+
+
+def printable_height(*, landscape: bool) -> float:
+    """The height of an A4 page inside the top and bottom margins, in points."""
+    return (A4[0] if landscape else A4[1]) - (MARGIN_TOP + MARGIN_BOTTOM) * 72
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    width: float  # in characters of the default font
+
+
+def text_lines(text: str, width: float, size: float = FONT_SIZE) -> int:
+    """How many lines a wrapped text takes in a column `width` characters wide: a wide (CJK)
+    character counts two, a narrow one one, scaled from the default font's 11 pt; generous,
+    so that no text is clipped."""
+    usable = max(width - 1, 1) * 11 / size
+    lines = 0
+    for paragraph in text.split("\n"):
+        # Quick when even all-wide characters fit (most cells): no character-by-character count.
+        if len(paragraph) * 2.2 <= usable:
+            lines += 1
+            continue
+        units = sum(2.2 if unicodedata.east_asian_width(ch) in "WFA" else 1.15 for ch in paragraph)
+        lines += max(1, math.ceil(units / usable))
+    return lines
+
+
+def row_height(lines: int, size: float = FONT_SIZE) -> float:
+    return lines * size * LINE_HEIGHT + ROW_PADDING
+
+
+class Formats:
+    """The workbook's cell formats by name, each also in a quoted variant (Excel's quote
+    prefix) for a text that Excel would read as a formula when someone edits the cell."""
+
+    def __init__(self, workbook: Workbook, grade_codes: Sequence[str]):
+        border = {"border": 1, "border_color": "8EA9DB"}
+        top = {"valign": "top"}
+        definitions: dict[str, dict] = {
+            "title": {"bold": True, "font_size": 14},
+            "subtitle": {"font_color": "444444", **top, "text_wrap": True},
+            "heading": {"bold": True, "font_size": 11},
+            "header": {
+                "bold": True,
+                "bg_color": HEADER_COLOUR,
+                "align": "center",
+                "valign": "vcenter",
+                "text_wrap": True,
+                **border,
+            },
+            "label": {"bold": True, "bg_color": HEADER_COLOUR, **top, "text_wrap": True, **border},
+            "text": {**top, "text_wrap": True, **border},
+            "bold": {**top, "bold": True, "text_wrap": True, **border},
+            "center": {**top, "align": "center", "text_wrap": True, **border},
+            "integer": {**top, "num_format": "#,##0", **border},
+            "decimal": {**top, "num_format": "#,##0.0###", **border},
+            "rate": {**top, "num_format": "0.0%", **border},
+            "change": {**top, "num_format": '+0.0"pt";-0.0"pt";0.0"pt"', **border},
+            "note": {"font_color": "444444", **top, "text_wrap": True},
+            "demo": {"bold": True, "font_color": "C00000", "font_size": 12},
+        }
+        for code, colour in grade_colours(list(grade_codes)).items():
+            definitions[f"grade-{code}"] = {"bg_color": colour, "bold": True, "align": "center", **top, **border}
+        self.sizes = {name: props.get("font_size", FONT_SIZE) for name, props in definitions.items()}
+        self.wraps = {name for name, props in definitions.items() if props.get("text_wrap")}
+        base = {"font_name": FONT_NAME, "font_size": FONT_SIZE}
+        self.plain = {name: workbook.add_format({**base, **props}) for name, props in definitions.items()}
+        self.quoted = {
+            name: workbook.add_format({**base, **props, "quote_prefix": True}) for name, props in definitions.items()
+        }
+        self.grades = {code: f"grade-{code}" for code in grade_codes}
+
+    def grade(self, code: str | None) -> str:
+        return self.grades.get(code or "", "center")
+
+
+def workbook_options() -> dict:
+    return {
+        "constant_memory": True,
+        # Values arrive typed: a text is never taken for a number, a formula or a link.
+        "strings_to_numbers": False,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "default_format_properties": DEFAULT_FONT,
+    }
+
+
+class Sheet:
+    """One worksheet, written a row at a time. A row is a list of cells, each None (nothing
+    written) or (value, format name) or (value, format name, columns spanned)."""
+
+    def __init__(
+        self,
+        workbook: Workbook,
+        formats: Formats,
+        name: str,
+        columns: Sequence[Column],
+        *,
+        landscape: bool,
+        title: str,
+        fiscal_year: int,
+        demo: bool = False,
+    ):
+        self.ws: Worksheet = workbook.add_worksheet(name)
+        self.formats = formats
+        self.widths = [column.width for column in columns]
+        self.landscape = landscape
+        self.row = 0
+        self.page_used = 0.0  # points used on the current page, for keeping blocks together
+        self.repeated = 0.0  # the repeated header rows' height, on every page
+        self.breaks: list[int] = []
+        for index, width in enumerate(self.widths):
+            self.ws.set_column(index, index, width)
+        ws = self.ws
+        ws.set_paper(9)  # A4
+        if landscape:
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
+        ws.set_margins(left=MARGIN_SIDE, right=MARGIN_SIDE, top=MARGIN_TOP, bottom=MARGIN_BOTTOM)
+        if printed_width(self.widths) <= printable_width(landscape=landscape):
+            ws.set_print_scale(100)
+        else:
+            ws.fit_to_pages(1, 0)  # a plan with more years than the layout was made for
+        left = "&L" + header_text(_("デモデータ")) if demo else ""
+        centre = "&C" + header_text(f"{title}　{full_label(fiscal_year)}")
+        right = "&R" + header_text(_("作成日 %(date)s") % {"date": timezone.localdate().isoformat()})
+        ws.set_header(left + centre + right, {"margin": HEADER_MARGIN})
+        ws.set_footer("&C&P / &N", {"margin": FOOTER_MARGIN})
+
+    @property
+    def page_height(self) -> float:
+        return printable_height(landscape=self.landscape)
+
+    def height_of(self, cells: Sequence) -> float:
+        lines, size = 1, FONT_SIZE
+        for index, item in enumerate(cells):
+            if item is None:
+                continue
+            value, name = item[0], item[1]
+            size = max(size, self.formats.sizes[name])
+            if isinstance(value, str) and name in self.formats.wraps:
+                span = item[2] if len(item) > 2 else 1
+                width = sum(self.widths[index : index + span]) if span > 1 else self.widths[index]
+                lines = max(lines, text_lines(value, width, self.formats.sizes[name]))
+        return row_height(lines, size)
+
+    def write(self, cells: Sequence, *, height: float | None = None) -> int:
+        """Write one row; returns its index (0-based)."""
+        ws, row = self.ws, self.row
+        if height is None:
+            height = self.height_of(cells)
+        ws.set_row(row, height)
+        plain, quoted = self.formats.plain, self.formats.quoted
+        for column, item in enumerate(cells):
+            if item is None:
+                continue
+            value, name = item[0], item[1]
+            span = item[2] if len(item) > 2 else 1
+            if isinstance(value, str):
+                value = cell_text(value)
+                fmt = quoted[name] if looks_like_formula(value) else plain[name]
+                if span > 1:
+                    ws.merge_range(row, column, row, column + span - 1, value, fmt)
+                elif value:
+                    ws.write_string(row, column, value, fmt)
+                else:
+                    ws.write_blank(row, column, None, fmt)
+            else:
+                if isinstance(value, Decimal):
+                    value = float(value)
+                if span > 1:
+                    ws.merge_range(row, column, row, column + span - 1, value, plain[name])
+                elif value is None:
+                    ws.write_blank(row, column, None, plain[name])
+                else:
+                    ws.write_number(row, column, value, plain[name])
+        self.row += 1
+        if self.page_used + height > self.page_height:
+            self.page_used = self.repeated  # the row begins the next page
+        self.page_used += height
+        return row
+
+    def blank(self, height: float | None = None) -> None:
+        self.write([], height=height or row_height(1))
+
+    def header(self, labels: Sequence[str], *, repeat: bool = True) -> int:
+        cells = [(label, "header") for label in labels]
+        height = self.height_of(cells)
+        row = self.write(cells, height=height)
+        if repeat:
+            self.ws.repeat_rows(row)
+            self.repeated = height
+        return row
+
+    def keep_together(self, height: float) -> None:
+        """Start a new page before a block `height` points high when it would not fit on what
+        is left of this one but fits on a page of its own."""
+        room = self.page_height - self.page_used
+        if height > room and height <= self.page_height - self.repeated and self.row > 0:
+            self.breaks.append(self.row)
+            self.page_used = self.repeated
+
+    def finish(self) -> None:
+        if self.breaks:
+            self.ws.set_h_pagebreaks(self.breaks)
