@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.texts import TEXT_MAX_LENGTH
 from indicators.basis import Basis
 from measures.models import Bureau, Field, Measure, Pillar, PlanYear, Section, SubPillar, SubProgramme
 
@@ -105,8 +106,8 @@ class Actual(models.Model):
     plan_year = models.ForeignKey(PlanYear, on_delete=models.PROTECT, related_name="actuals", verbose_name=_("年度"))
     value = models.DecimalField(_("実績値"), max_digits=20, decimal_places=4, null=True, blank=True)
     milestone_status = models.CharField(_("達成状況"), max_length=20, choices=MilestoneStatus.choices, blank=True)
-    description = models.TextField(_("実施内容"), blank=True)
-    comment = models.TextField(_("備考"), blank=True)
+    description = models.TextField(_("実施内容"), blank=True, max_length=TEXT_MAX_LENGTH)
+    comment = models.TextField(_("備考"), blank=True, max_length=TEXT_MAX_LENGTH)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -13,8 +13,11 @@ that admin writes ask `pdca.rights` and go through the same services as the page
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.validators import MaxLengthValidator
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.texts import TEXT_MAX_LENGTH, limit_widget
 from indicators.group_results import group_results_rebuild
 from indicators.models import Actual, Indicator, MeasureResult, Target
 from indicators.services import results_recompute, target_update
@@ -39,6 +42,19 @@ from pdca.models import Profile, ScheduleProgress, Submission, Transition, YearS
 
 class HqEditsMixin:
     """Headquarters may edit plan data; everyone with admin access may look."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # A text's limit (core.texts) is checked on save and counted on the page, not set as
+        # `maxlength`, with which a browser would silently cut a pasted text.
+        # The plan's own texts (measures) carry no max_length in the model: altering their
+        # tables would, on SQLite, rebuild them without the structure-stamp triggers.
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(db_field, models.TextField):
+            if db_field.max_length is None:
+                field.max_length = TEXT_MAX_LENGTH
+                field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH))
+            limit_widget(field.widget, field.max_length)
+        return field
 
     def has_view_permission(self, request, obj=None):
         return rights.role_of(request.user) is not None and request.user.is_staff

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.texts import TEXT_MAX_LENGTH
 from indicators.models import Actual
 from pdca import rights
 from pdca.models import Role
@@ -10,6 +11,7 @@ from pdca.models import Role
 def app(request) -> dict:
     role = rights.role_of(request.user) if hasattr(request, "user") else None
     return {
+        "text_max_length": TEXT_MAX_LENGTH,
         "user_role": role,
         "may_enter": role in (Role.STAFF, Role.HQ),
         # Which Excel links to show; the views ask pdca.rights again.

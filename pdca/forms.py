@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.numbers import ValueParseError, format_decimal, parse_decimal
+from core.texts import TEXT_MAX_LENGTH, LimitedTextField
 from indicators.models import Actual, Indicator, MilestoneStatus, Target
 from measures.models import ScheduleItem
-from pdca.models import TEXT_MAX_LENGTH, ProgressStatus, ScheduleProgress, SelfAssessment, Submission
+from pdca.models import ProgressStatus, ScheduleProgress, SelfAssessment, Submission
 from pdca.services import Entry, IndicatorEntry, ProgressEntry
 
 
@@ -53,23 +55,14 @@ class ScheduleFields:
 
 class EntryForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    achievements_text = forms.CharField(
-        label=_("取組実績"), required=False, max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
-    )
+    achievements_text = LimitedTextField(label=_("取組実績"))
     self_assessment = forms.ChoiceField(
         label=_("評価（自己評価）"),
         required=False,
         choices=[("", _("選択してください"))] + list(SelfAssessment.choices),
     )
-    issues_text = forms.CharField(
-        label=_("課題（Check）"), required=False, max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
-    )
-    next_steps_text = forms.CharField(
-        label=_("今後の方向性（Act）"),
-        required=False,
-        max_length=TEXT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
+    issues_text = LimitedTextField(label=_("課題（Check）"))
+    next_steps_text = LimitedTextField(label=_("今後の方向性（Act）"))
 
     def __init__(self, *args, indicators, targets, schedule_items, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,18 +83,15 @@ class EntryForm(forms.Form):
                     max_length=40,
                     help_text=_("全角・半角の数字、カンマ、% のどれでも入力できます。"),
                 )
-            self.fields[f"{prefix}-description"] = forms.CharField(
-                label=_("実施内容"),
-                required=False,
-                max_length=TEXT_MAX_LENGTH,
-                widget=forms.Textarea(attrs={"rows": 2}),
+            self.fields[f"{prefix}-description"] = LimitedTextField(
+                label=_("実施内容"), widget=forms.Textarea(attrs={"rows": 2})
             )
         for item in self.schedule_items:
             prefix = f"sch-{item.pk}"
             self.fields[f"{prefix}-status"] = forms.ChoiceField(
                 label=_("進捗"), required=False, choices=[("", _("選択してください"))] + list(ProgressStatus.choices)
             )
-            self.fields[f"{prefix}-note"] = forms.CharField(label=_("補足"), required=False, max_length=2000)
+            self.fields[f"{prefix}-note"] = LimitedTextField(label=_("補足"), widget=forms.TextInput)
 
     @staticmethod
     def initial_for(submission: Submission, actuals: dict[int, Actual], progress: dict[int, ScheduleProgress]) -> dict:
@@ -168,10 +158,11 @@ class EntryForm(forms.Form):
 class MessageForm(forms.Form):
     """A message into a report's conversation; the service checks the text (pdca.services)."""
 
-    text = forms.CharField(
+    text = LimitedTextField(
         label=_("本部とのやりとりにメッセージを書く"),
-        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("2,000文字以内。差戻しへの回答や質問を書いてください。"),
+        help_text=format_lazy(
+            _("{limit}文字以内。差戻しへの回答や質問を書いてください。"), limit=f"{TEXT_MAX_LENGTH:,}"
+        ),
     )
     back = forms.CharField(widget=forms.HiddenInput, required=False)

@@ -8,12 +8,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.texts import TEXT_MAX_LENGTH
 from measures.models import Measure, PlanYear, ScheduleItem, Section
-
-# The longest Check/Act text (and 実施内容) an entry form takes: well within the 32,767
-# characters an Excel cell holds, so the meeting workbook and the department template carry
-# every text whole. The workbook still marks any longer text it has to shorten.
-TEXT_MAX_LENGTH = 10_000
 
 
 class Role(models.TextChoices):
@@ -63,11 +59,11 @@ class Submission(models.Model):
     status = models.CharField(
         _("状態"), max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.NOT_STARTED
     )
-    achievements_text = models.TextField(_("取組実績"), blank=True)
+    achievements_text = models.TextField(_("取組実績"), blank=True, max_length=TEXT_MAX_LENGTH)
     self_assessment = models.CharField(_("評価（自己評価）"), max_length=20, choices=SelfAssessment.choices, blank=True)
-    issues_text = models.TextField(_("課題"), blank=True)
-    next_steps_text = models.TextField(_("今後の方向性"), blank=True)
-    review_comment = models.TextField(_("本部からのコメント"), blank=True)
+    issues_text = models.TextField(_("課題"), blank=True, max_length=TEXT_MAX_LENGTH)
+    next_steps_text = models.TextField(_("今後の方向性"), blank=True, max_length=TEXT_MAX_LENGTH)
+    review_comment = models.TextField(_("本部からのコメント"), blank=True, max_length=TEXT_MAX_LENGTH)
     version = models.PositiveIntegerField(_("版"), default=0)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -102,7 +98,7 @@ class Transition(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("操作者")
     )
     at = models.DateTimeField(_("日時"), auto_now_add=True)
-    comment = models.TextField(_("コメント・理由"), blank=True)
+    comment = models.TextField(_("コメント・理由"), blank=True, max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         verbose_name = _("状態の変更")
@@ -128,7 +124,7 @@ class ScheduleProgress(models.Model):
         PlanYear, on_delete=models.PROTECT, related_name="schedule_progress", verbose_name=_("年度")
     )
     status = models.CharField(_("進捗"), max_length=20, choices=ProgressStatus.choices)
-    note = models.TextField(_("補足"), blank=True)
+    note = models.TextField(_("補足"), blank=True, max_length=TEXT_MAX_LENGTH)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -171,7 +167,7 @@ class Message(models.Model):
     """One message of a report's conversation between headquarters and the section: a return
     comment, a reopen reason, a note, or the clerk's reply. Written by pdca.services only."""
 
-    MAX_LENGTH = 2000
+    MAX_LENGTH = TEXT_MAX_LENGTH
 
     submission = models.ForeignKey(
         Submission, on_delete=models.CASCADE, related_name="messages", verbose_name=_("年度報告")
@@ -205,7 +201,7 @@ class YearStatusChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("操作者")
     )
     at = models.DateTimeField(_("日時"), auto_now_add=True)
-    reason = models.TextField(_("理由"), blank=True)
+    reason = models.TextField(_("理由"), blank=True, max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         verbose_name = _("年度の締切・再開")

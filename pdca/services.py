@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.db import rows_write_with_history
+from core.texts import text_too_long
 from indicators import achievement
 from indicators.basis import Basis
 from indicators.models import Actual, Indicator, Target
@@ -157,6 +158,7 @@ def entry_save(
         decision = rights.may_edit(user, measure, plan_year, submission)
         if not decision:
             raise PermissionDenied(decision.reason)
+        _entry_texts_check(entry, submission)
         if submission.version != expected_version:
             raise ConflictError(submission)
         if any(item.indicator.measure_id != measure.pk for item in entry.indicators):
@@ -210,6 +212,15 @@ def entry_save(
         )
         submission.save()
     return SaveResult(submission, submitted=submit and not gaps, gaps=gaps)
+
+
+def _entry_texts_check(entry: Entry, submission: Submission) -> None:
+    """The report's texts within the one limit (core.texts), unless kept unchanged from before
+    the limit; the forms and the upload say so first, for 実施内容 and 補足 too."""
+    for key in ("achievements_text", "issues_text", "next_steps_text"):
+        text = getattr(entry, key) or ""
+        if text != getattr(submission, key) and (message := text_too_long(text)):
+            raise ValidationError(message)
 
 
 def _progress_fill(

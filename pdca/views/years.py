@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.texts import LimitedTextField
 from measures.selectors import plan_for_request, plan_year_for, plan_years
 from pdca import rights
 from pdca.models import YearStatusChange
@@ -17,9 +18,7 @@ from pdca.services import plan_year_close, plan_year_reopen
 
 
 class YearReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("理由"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    reason = LimitedTextField(label=gettext_lazy("理由"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 def _hq_only(request):

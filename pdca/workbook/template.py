@@ -30,6 +30,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.fiscal_year import full_label
+from core.texts import TEXT_MAX_LENGTH
 from indicators.models import IndicatorKind, MilestoneStatus
 from measures.models import PlanYear
 from pdca import rights
@@ -52,7 +53,6 @@ SIGNATURE_CELL = "B8"  # below the readable facts of _meta_sheet
 ALL_SECTIONS = "*"
 HEADER_ROW = 3
 FIRST_DATA_ROW = HEADER_ROW + 1
-NOTE_MAX_LENGTH = 2000
 HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOUR)
 INPUT_FILL = PatternFill("solid", fgColor=INPUT_COLOUR)
 INPUT_HEADER_FILL = PatternFill("solid", fgColor=INPUT_HEADER_COLOUR)
@@ -289,6 +289,7 @@ def _indicator_sheet(workbook: Workbook, plan_year: PlanYear, states: list[Measu
     numbers.error = _("0以上の数値を入力してください。")
     numbers.errorTitle = _("入力できない値です")
     numbers.showErrorMessage = True
+    texts = _text_validation()
     column = layout.column_of
     row = FIRST_DATA_ROW
     for state in states:
@@ -321,9 +322,20 @@ def _indicator_sheet(workbook: Workbook, plan_year: PlanYear, states: list[Measu
                     numbers.add(ws.cell(row=row, column=column("value")))
             description = actual.description if actual is not None else ""
             _put(ws, row, column("description"), description, editable=editable)
+            if editable:
+                texts.add(ws.cell(row=row, column=column("description")))
             _put(ws, row, column("state"), _state_label(state))
             row += 1
-    _validations_add(ws, statuses, numbers)
+    _validations_add(ws, statuses, numbers, texts)
+
+
+def _text_validation() -> DataValidation:
+    """Excel refuses a text cell over the limit that the upload, the forms and the admin share."""
+    validation = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(TEXT_MAX_LENGTH))
+    validation.error = _("%(max)s文字以内で入力してください。") % {"max": f"{TEXT_MAX_LENGTH:,}"}
+    validation.errorTitle = _("文字数が多すぎます")
+    validation.showErrorMessage = True
+    return validation
 
 
 def _validations_add(ws, *validations: DataValidation) -> None:
@@ -338,9 +350,7 @@ def _progress_sheet(workbook: Workbook, plan_year: PlanYear, states: list[Measur
     ws = _frame(workbook, layout, plan_year, _("この年度に予定された取組の進捗を、一覧から選んでください。"))
     labels = dict((value, str(label)) for value, label in ProgressStatus.choices)
     statuses = _list_validation(choice_labels(ProgressStatus.choices), _("進捗を一覧から選んでください。"))
-    notes = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(NOTE_MAX_LENGTH))
-    notes.error = _("%(max)d文字以内で入力してください。") % {"max": NOTE_MAX_LENGTH}
-    notes.showErrorMessage = True
+    notes = _text_validation()
     column = layout.column_of
     row = FIRST_DATA_ROW
     for state in states:
@@ -367,6 +377,7 @@ def _texts_sheet(workbook: Workbook, plan_year: PlanYear, states: list[MeasureSt
     ws = _frame(workbook, layout, plan_year, _("施策ごとの取組実績・評価・課題・今後の方向性を入力してください。"))
     labels = dict((value, str(label)) for value, label in SelfAssessment.choices)
     assessments = _list_validation(choice_labels(SelfAssessment.choices), _("評価を一覧から選んでください。"))
+    texts = _text_validation()
     column = layout.column_of
     for row, state in enumerate(states, start=FIRST_DATA_ROW):
         editable = bool(state.decision)
@@ -382,7 +393,9 @@ def _texts_sheet(workbook: Workbook, plan_year: PlanYear, states: list[MeasureSt
         _put(ws, row, column("next_steps_text"), submission.next_steps_text, editable=editable)
         if editable:
             assessments.add(ws.cell(row=row, column=column("self_assessment")))
-    _validations_add(ws, assessments)
+            for key in ("achievements_text", "issues_text", "next_steps_text"):
+                texts.add(ws.cell(row=row, column=column(key)))
+    _validations_add(ws, assessments, texts)
 
 
 def _meta_sheet(workbook: Workbook, user, plan_year: PlanYear) -> None:

@@ -196,3 +196,19 @@ def test_charts_draw_under_the_content_security_policy_without_a_violation(page,
     expect(page.locator(".chart svg.main-svg").first).to_be_visible()
     assert page.locator(".chart script").count() == 0
     assert violations == []
+
+
+def test_a_text_box_counts_characters_as_they_are_typed_and_keeps_an_over_long_text(page, people):
+    from core.texts import TEXT_MAX_LENGTH
+
+    log_in(page, "b-staff")
+    page.goto("/entry/II-④-ア-01/2022/")
+    box = page.get_by_label("取組実績")
+    counter = page.locator("#id_achievements_text-counter")
+    expect(counter).to_have_text(f"0 / {TEXT_MAX_LENGTH:,} 文字")
+    box.fill("あ" * (TEXT_MAX_LENGTH + 3))
+    expect(counter).to_contain_text("3 文字超過")
+    page.get_by_role("button", name="下書き保存").click()
+    expect(page.get_by_role("alert")).to_contain_text("文字以内で入力してください")
+    expect(page.get_by_label("取組実績")).to_have_value("あ" * (TEXT_MAX_LENGTH + 3))
+    assert_accessible(page)

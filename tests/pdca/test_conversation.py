@@ -96,7 +96,10 @@ def test_who_may_read_and_write_the_conversation(client_for, persona, status, wr
     ("text", "message"),
     [
         ("   ", "メッセージを入力してください。"),
-        ("あ" * 2001, "メッセージは2000文字以内で入力してください（現在2001文字）。"),
+        (
+            "あ" * (Message.MAX_LENGTH + 1),
+            f"メッセージは{Message.MAX_LENGTH}文字以内で入力してください（現在{Message.MAX_LENGTH + 1}文字）。",
+        ),
     ],
 )
 def test_an_empty_or_over_long_message_is_refused_and_kept(client_for, text, message):
@@ -114,9 +117,9 @@ def test_an_empty_or_over_long_message_is_refused_and_kept(client_for, text, mes
 
 def test_an_over_long_return_comment_is_refused_and_kept(client_for):
     submission = _submit(client_for)
-    comment = "理由" * 1001
+    comment = "理由" * (Message.MAX_LENGTH // 2 + 1)
     page = client_for("hq").post(review_url("return"), {"comment": comment}, follow=True).content.decode()
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.SUBMITTED
-    assert "2000文字以内" in page and comment in page
+    assert f"{Message.MAX_LENGTH}文字以内" in page and comment in page
     assert not Message.objects.exists()

@@ -133,7 +133,7 @@ def test_anonymous_visitors_are_sent_to_login(client_for):
 def test_charts_draw_from_our_own_static_files(client_for, some_results):
     page = client_for("viewer").get(reverse("dashboard") + "?year=2020").content.decode()
     scripts = re.findall(r'<script[^>]*src="([^"]+)"', page)
-    assert scripts == ["/static/vendor/plotly/plotly.min.js", "/static/js/charts.js"]
+    assert scripts == ["/static/vendor/plotly/plotly.min.js", "/static/js/text-counter.js", "/static/js/charts.js"]
     assert "cdn" not in page.lower()
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from core.numbers import ValueParseError, format_decimal
+from core.texts import text_too_long
 from indicators.models import Indicator, MilestoneStatus
 from measures.models import ScheduleItem
 from pdca.models import ProgressStatus, SelfAssessment
@@ -17,7 +18,6 @@ from pdca.workbook.cells import same_text
 from pdca.workbook.imports.sheets import SheetRow, cell_choice, cell_decimal, cell_message, cell_text, is_blank
 from pdca.workbook.imports.values import TEXT_KEYS, Change, IndicatorInput, MeasureUpdate, ProgressInput
 from pdca.workbook.selectors import MeasureState
-from pdca.workbook.template import NOTE_MAX_LENGTH
 
 
 @dataclass(frozen=True)
@@ -111,14 +111,21 @@ def uploads_compare(rows: dict[str, list[SheetRow]], states: list[MeasureState],
                 yield row, owner.state, owner.item
 
     for row, state, item in owned_rows("indicators"):
+        if _too_long(row, "description", item.actual.description if item.actual else "", cell_error):
+            continue
         parsed = _indicator_input(row, item.indicator, cell_error)
         if parsed is not None:
             files.setdefault(state.measure.pk, FileMeasure()).indicators[item.indicator.pk] = FileIndicator(row, parsed)
     for row, state, item in owned_rows("progress"):
+        if _too_long(row, "note", item.progress.note if item.progress else "", cell_error):
+            continue
         parsed = _progress_input(row, item.item, cell_error)
         if parsed is not None:
             files.setdefault(state.measure.pk, FileMeasure()).progress[item.item.pk] = FileProgress(row, parsed)
     for row, state, _item in owned_rows("texts"):
+        too_long = [key for key in TEXT_KEYS if _too_long(row, key, getattr(state.submission, key), cell_error)]
+        if too_long:
+            continue
         texts = {key: cell_text(row.cells[key]) for key in TEXT_KEYS}
         try:
             texts["self_assessment"] = cell_choice(row.cells["self_assessment"], SelfAssessment.choices)
@@ -158,6 +165,17 @@ def uploads_compare(rows: dict[str, list[SheetRow]], states: list[MeasureState],
         updates.append(update)
         changes.extend(measure_changes)
     return Comparison(updates=updates, changes=changes, errors=errors)
+
+
+def _too_long(row: SheetRow, key: str, saved: str, cell_error) -> bool:
+    """A text over the one limit (core.texts) is refused with its cell, unless it is what is
+    saved (a text kept from before the limit, which the template carries shortened)."""
+    text = cell_text(row.cells[key])
+    message = text_too_long(text)
+    if message is None or same_text(saved, text):
+        return False
+    cell_error(row, key, message)
+    return True
 
 
 def _saved_by_someone_else_since_download(state: MeasureState, file: FileMeasure, user) -> bool:
@@ -202,9 +220,6 @@ def _progress_input(row: SheetRow, item: ScheduleItem, cell_error) -> ProgressIn
         cell_error(row, "status", str(error))
         return None
     note = cell_text(row.cells["note"])
-    if len(note) > NOTE_MAX_LENGTH:
-        cell_error(row, "note", _("%(max)d文字以内で入力してください。") % {"max": NOTE_MAX_LENGTH})
-        return None
     if note and not status:
         cell_error(row, "status", _("補足だけは保存できません。進捗を選んでください。"))
         return None
