@@ -18,6 +18,7 @@ from core.fiscal_year import reiwa_label
 from indicators.selectors import chosen_fiscal_year, default_fiscal_year
 from measures.selectors import plan_current, plan_for_request
 from pdca import rights
+from pdca.selectors import chosen_basis
 from pdca.workbook.exports import (
     WorkbookRefused,
     meeting_workbook_filename,
@@ -54,7 +55,8 @@ def workbook_download_view(request):
         status = 404 if getattr(refusal, "not_found", True) else 400
         return render(request, "pdca/workbook_refused.html", {"message": message}, status=status)
     output = tempfile.TemporaryFile()
-    meeting_workbook_write(plan=plan, fiscal_year=fiscal_year, output=output)
+    basis = chosen_basis(request.user, request.GET.get("basis"))
+    meeting_workbook_write(plan=plan, fiscal_year=fiscal_year, output=output, basis=basis)
     return _xlsx_response(output, meeting_workbook_filename(fiscal_year))
 
 

@@ -25,10 +25,12 @@ from xlsxwriter.workbook import Workbook
 
 from core.fiscal_year import full_label, reiwa_label, reiwa_short
 from core.numbers import format_rate
+from indicators.basis import DEFAULT_BASIS, Basis
 from indicators.models import Actual, MeasureResult
-from measures.models import Plan
+from indicators.selectors import rollups_by_year
+from measures.models import Pillar, Plan
 from measures.selectors import plan_current
-from pdca.dashboard import low_bands, measures_at_risk, overview, year_over_year
+from pdca.dashboard import Overview, low_bands, measures_at_risk, year_over_year
 from pdca.models import Submission, SubmissionStatus
 from pdca.selectors import submission_board
 from pdca.workbook.cells import excel_number, rate_value
@@ -40,8 +42,6 @@ from pdca.workbook.layout import (
     workbook_options,
 )
 from pdca.workbook.selectors import (
-    BASIS_ENTERED,
-    BASIS_LABELS,
     IndicatorFigures,
     MeasureBlock,
     Summary,
@@ -52,8 +52,6 @@ from pdca.workbook.selectors import (
     measure_blocks,
     meeting_summary,
 )
-
-BASIS_DEFAULT = BASIS_ENTERED
 
 
 class WorkbookRefused(Exception):
@@ -121,7 +119,7 @@ class _Context:
         )
 
 
-def meeting_workbook_write(*, plan: Plan, fiscal_year: int, output: str | BinaryIO, basis: str = BASIS_DEFAULT) -> None:
+def meeting_workbook_write(*, plan: Plan, fiscal_year: int, output: str | BinaryIO, basis: str = DEFAULT_BASIS) -> None:
     """Write the meeting workbook of a fiscal year to a path or a binary file.
 
     A fixed number of queries whatever the plan's size; memory stays flat because rows are
@@ -209,7 +207,7 @@ def _cover_sheet(context: _Context) -> None:
     facts = [
         (_("年度"), _("%(reiwa)s（%(year)d年度）") % {"reiwa": reiwa_label(fiscal_year), "year": fiscal_year}),
         (_("計画期間"), plan.period_label),
-        (_("数値の基準"), str(BASIS_LABELS.get(context.basis, context.basis))),
+        (_("数値の基準"), str(Basis(context.basis).label)),
         (_("作成日時"), now.strftime("%Y-%m-%d %H:%M")),
     ]
     for label, value in facts:
@@ -322,7 +320,7 @@ def _summary_sheet(context: _Context, summary: Summary) -> None:
     title = _("%(plan)s 進捗状況（概要）") % {"plan": plan.name}
     sheet = context.sheet(_("概要"), columns, landscape=True, title=title)
     sheet.write([(title, "title", width)], height=row_height(1, 14))
-    basis = BASIS_LABELS.get(context.basis, context.basis)
+    basis = Basis(context.basis).label
     sheet.write(
         [(_("%(year)s　数値の基準：%(basis)s") % {"year": full_label(fiscal_year), "basis": basis}, "note", width)]
     )
@@ -410,7 +408,13 @@ def _subpillar_chart(context: _Context, sheet: Sheet, first: int, last: int) -> 
 def _trend(context: _Context, sheet: Sheet) -> None:
     """The plan's and each pillar's mean rate in every plan year (the dashboard's lines), as
     a small table and a line chart drawn from it."""
-    years, series = year_over_year(overview(context.plan))
+    plan = context.plan
+    view = Overview(
+        plan=plan,
+        pillars=list(Pillar.objects.filter(plan=plan).order_by("order")),
+        stored=rollups_by_year(plan=plan, levels=["plan", "pillar"], basis=context.basis),
+    )
+    years, series = year_over_year(view)
     rows = len(series) + 2
     height = 220.0
     sheet.keep_together(row_height(1, 11) + rows * row_height(1) + height + CHART_ROW_HEIGHT)
@@ -559,6 +563,7 @@ def _at_risk_sheet(context: _Context, blocks: list[MeasureBlock]) -> None:
     by_pk = {block.pk: block for block in blocks}
     plan_year = plan.years.get(fiscal_year=fiscal_year)
     status_labels = {value: str(label) for value, label in SubmissionStatus.choices}
+    outcome_labels = {value: str(label) for value, label in MeasureResult.Outcome.choices}
     rows = measures_at_risk(plan, plan_year).values_list(
         "pk", "risk_rate", "risk_grade", "risk_outcome", "risk_delayed", "risk_status"
     )
@@ -577,7 +582,7 @@ def _at_risk_sheet(context: _Context, blocks: list[MeasureBlock]) -> None:
                 (block.name, "text"),
                 (_owners(block), "text"),
                 (rate_value(rate), "rate"),
-                (block.grade, context.formats.grade(grade)),
+                (grade or outcome_labels.get(outcome, ""), context.formats.grade(grade)),
                 (status_labels.get(status, status), "center"),
                 ("、".join(reasons), "text"),
             ]

@@ -16,9 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy
-
 from core.fiscal_year import reiwa_short
+from indicators.basis import DEFAULT_BASIS
 from indicators.models import Actual, Indicator, MilestoneStatus, Target
 from indicators.selectors import Rollup, indicator_results_for_year, measure_results_for_year, rollup
 from measures.models import Measure, MeasureSection, Pillar, Plan, PlanYear, ScheduleItem, SubPillar
@@ -26,12 +25,6 @@ from measures.selectors import bureaus_in_plan_order, sections_in_plan_order
 from pdca import rights
 from pdca.models import ScheduleProgress, SelfAssessment, Submission, SubmissionStatus
 from pdca.selectors import submission_status_counts
-
-# The basis of the figures (docs/domain.md). The stored roll-ups are made from every entered
-# actual; the argument is threaded through so that the workbook asks for its basis once the
-# roll-up selectors take one, and the cover names the basis the figures are really on.
-BASIS_ENTERED = "entered"
-BASIS_LABELS = {BASIS_ENTERED: gettext_lazy("入力済すべて")}
 
 
 @dataclass
@@ -54,13 +47,13 @@ class Summary:
     sections: list[SummaryRow] = field(default_factory=list)
 
 
-def meeting_summary(*, plan: Plan, fiscal_year: int, basis: str = BASIS_ENTERED) -> Summary:
+def meeting_summary(*, plan: Plan, fiscal_year: int, basis: str = DEFAULT_BASIS) -> Summary:
     """The 概要 sheet: plan, pillar, sub-pillar, bureau and section roll-ups with submission
     counts, bureaus and sections in plan order. A fixed number of queries."""
 
     def level(name: str) -> tuple[dict, dict]:
         return (
-            rollup(plan=plan, fiscal_year=fiscal_year, level=name),
+            rollup(plan=plan, fiscal_year=fiscal_year, level=name, basis=basis),
             submission_status_counts(plan=plan, fiscal_year=fiscal_year, level=name),
         )
 
@@ -141,7 +134,7 @@ def target_year_labels(plan: Plan) -> list[str]:
     return [f"{reiwa_short(year)}目標" for year in plan.fiscal_years]
 
 
-def measure_blocks(*, plan: Plan, fiscal_year: int, basis: str = BASIS_ENTERED) -> Iterator[MeasureBlock]:
+def measure_blocks(*, plan: Plan, fiscal_year: int, basis: str = DEFAULT_BASIS) -> Iterator[MeasureBlock]:
     """Every measure of the plan in plan order with its indicators' figures and its report
     for the year. The queries run before the first measure; their number is fixed."""
     years = plan.fiscal_years
@@ -186,8 +179,8 @@ def measure_blocks(*, plan: Plan, fiscal_year: int, basis: str = BASIS_ENTERED) 
             indicator__measure__plan=plan, plan_year__fiscal_year=fiscal_year
         ).values_list("indicator_id", "value", "milestone_status", "description")
     }
-    results = indicator_results_for_year(plan=plan, fiscal_year=fiscal_year)
-    measure_results = measure_results_for_year(plan=plan, fiscal_year=fiscal_year)
+    results = indicator_results_for_year(plan=plan, fiscal_year=fiscal_year, basis=basis)
+    measure_results = measure_results_for_year(plan=plan, fiscal_year=fiscal_year, basis=basis)
     status_labels = {value: str(label) for value, label in SubmissionStatus.choices}
     assessment_labels = {value: str(label) for value, label in SelfAssessment.choices}
     submissions = {
@@ -264,7 +257,7 @@ class YearFigures:
     grade: str
 
 
-def indicator_year_figures(*, plan: Plan, fiscal_year: int, basis: str = BASIS_ENTERED) -> dict[int, YearFigures]:
+def indicator_year_figures(*, plan: Plan, fiscal_year: int, basis: str = DEFAULT_BASIS) -> dict[int, YearFigures]:
     """Each indicator's actual, rate and grade in a year (the 前年度比較 sheet's earlier year),
     keyed by the indicator's id. Two queries."""
     milestone_labels = {value: str(label) for value, label in MilestoneStatus.choices}
@@ -275,7 +268,7 @@ def indicator_year_figures(*, plan: Plan, fiscal_year: int, basis: str = BASIS_E
         ).values_list("indicator_id", "value", "milestone_status")
     )
     figures = {}
-    for indicator_id, result in indicator_results_for_year(plan=plan, fiscal_year=fiscal_year).items():
+    for indicator_id, result in indicator_results_for_year(plan=plan, fiscal_year=fiscal_year, basis=basis).items():
         value, label = actuals.get(indicator_id, (None, ""))
         figures[indicator_id] = YearFigures(value, label, result.raw_rate, result.label)
     return figures

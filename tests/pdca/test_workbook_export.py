@@ -16,14 +16,21 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from benchmarks.synthetic import synthetic_plan_create
-from indicators.models import Actual, MilestoneStatus
-from indicators.selectors import indicator_results_for_year, measure_achievement_table, rollup
+from indicators.basis import Basis
+from indicators.models import MilestoneStatus
+from indicators.selectors import (
+    indicator_results_for_year,
+    measure_achievement_table,
+    measure_results_for_year,
+    rollup,
+)
 from indicators.services import actual_record
 from measures.models import Plan, PlanYear, SubPillar
 from measures.selectors import bureaus_in_plan_order
 from pdca.dashboard import measures_at_risk
 from pdca.models import SelfAssessment, Submission, SubmissionStatus
 from pdca.selectors import submission_board, submission_status_counts
+from pdca.services import report_bases_sync
 from pdca.workbook.cells import rate_value
 from pdca.workbook.exports import meeting_workbook_write
 from tests.conftest import measure
@@ -67,6 +74,7 @@ def reported(plan):
             next_steps_text=FORMULA_LIKE[4] + "\x0b",  # a control character pasted from elsewhere
             self_assessment=SelfAssessment.MOSTLY,
         )
+    report_bases_sync(plan=plan)
     return plan
 
 
@@ -127,41 +135,51 @@ def test_the_workbook_has_its_sheets_in_order_and_a_row_per_indicator(workbook, 
     assert milestone["R3目標"] == "実施"
 
 
-def test_rates_equal_the_selectors_to_the_last_digit(workbook, reported):
+@pytest.mark.parametrize("basis", [Basis.SUBMITTED, Basis.ENTERED])
+def test_rates_equal_the_selectors_to_the_last_digit(reported, basis):
     plan = reported
+    output = BytesIO()
+    meeting_workbook_write(plan=plan, fiscal_year=YEAR, output=output, basis=basis)
+    workbook = load_workbook(BytesIO(output.getvalue()))
+    assert workbook["表紙"]["B7"].value == Basis(basis).label  # the cover names the basis
     summary = _summary_rows(workbook["概要"])
-    plan_rollup = rollup(plan=plan, fiscal_year=YEAR, level="plan")[None]
+    plan_rollup = rollup(plan=plan, fiscal_year=YEAR, level="plan", basis=basis)[None]
     plan_row = summary[("計画全体", plan.name)]
     assert plan_row[3] == _shown(plan_rollup.mean_rate)
     assert plan_row[4] == plan_rollup.grade
     assert plan_row[2] == plan_rollup.measures == 76
     for pillar in plan.pillars.all():
-        expected = rollup(plan=plan, fiscal_year=YEAR, level="pillar")[pillar.pk]
+        expected = rollup(plan=plan, fiscal_year=YEAR, level="pillar", basis=basis)[pillar.pk]
         row = summary[(pillar.code, pillar.name)]
         assert row[3] == _shown(expected.mean_rate)
         assert row[5:9] == tuple(expected.grade_counts[code] for code in "ABCD")
+        assert row[9] == expected.unreported
         assert row[12] == expected.judgement
     rows = {(r["施策No"], r["成果指標"]): r for r in _table(workbook["施策一覧"])}
     blocks = _blocks(workbook["施策別"])
-    results = indicator_results_for_year(plan=plan, fiscal_year=YEAR)
+    results = indicator_results_for_year(plan=plan, fiscal_year=YEAR, basis=basis)
+    measure_results = measure_results_for_year(plan=plan, fiscal_year=YEAR, basis=basis)
     graded = 0
     for m in plan.measures.all():
-        table, measure_results = measure_achievement_table(m)  # what the measure page shows
-        stored = measure_results[YEAR]
+        table, page_results = measure_achievement_table(m)  # what the measure page shows (入力済すべて)
+        stored = measure_results[m.pk]
         for indicator_row in table:
             indicator = indicator_row.indicator
             label = f"({indicator.subprogramme.number}) {indicator.name}" if indicator.subprogramme else indicator.name
             row = rows[(m.code, label)]
-            shown = next(y.result for y in indicator_row.years if y.plan_year.fiscal_year == YEAR)
-            assert results[indicator.pk] == shown
-            assert row["評価"] == shown.label
-            assert row["達成率"] == _shown(shown.raw_rate)
-            graded += shown.raw_rate is not None
+            result = results[indicator.pk]
+            if basis == Basis.ENTERED:
+                assert result == next(y.result for y in indicator_row.years if y.plan_year.fiscal_year == YEAR)
+                assert stored == page_results[YEAR]
+            assert row["評価"] == result.label
+            assert row["達成率"] == _shown(result.raw_rate)
+            graded += result.raw_rate is not None
             assert row["施策の達成率"] == _shown(stored.rate)
             assert row["施策の評価"] == stored.label
             block_row = next(r for r in blocks[m.code]["indicators"] if r[0] == label)
-            assert (block_row[-2], block_row[-1]) == (_shown(shown.raw_rate), shown.label)
-    assert graded == Actual.objects.filter(plan_year__fiscal_year=YEAR, raw_rate__isnull=False).count() == 4
+            assert (block_row[-2], block_row[-1]) == (_shown(result.raw_rate), result.label)
+    # I-①-ア-02 has an actual but no submitted report: counted only on 入力済すべて.
+    assert graded == (4 if basis == Basis.ENTERED else 3)
     a_row = rows[("II-④-ア-01", measure("II-④-ア-01").indicators.get().name)]
     assert (a_row["R3実績"], a_row["達成率"], a_row["評価"]) == (85, 1.063, "A")  # 106.25% shown half up
 
@@ -215,13 +233,10 @@ def test_every_measure_has_a_block_with_its_card_figures_and_texts(workbook, rep
 
 
 def test_year_over_year_compares_each_indicator_with_the_year_before(workbook, reported):
-    before = indicator_results_for_year(plan=reported, fiscal_year=YEAR - 1)
-    now = indicator_results_for_year(plan=reported, fiscal_year=YEAR)
+    before = indicator_results_for_year(plan=reported, fiscal_year=YEAR - 1, basis=Basis.SUBMITTED)
+    now = indicator_results_for_year(plan=reported, fiscal_year=YEAR, basis=Basis.SUBMITTED)
     rows = _table(workbook["前年度比較"])
     assert len(rows) == sum(m.indicators.count() for m in reported.measures.all())
-    names = {}
-    for indicator in reported.measures.model.objects.none():
-        names[indicator] = indicator
     by_code = {}
     for row in rows:
         by_code.setdefault(row["施策No"], []).append(row)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from indicators.basis import DEFAULT_BASIS, Basis
 from pdca.workbook.exports import WorkbookRefused, meeting_workbook_plan, meeting_workbook_write
 
 
@@ -15,12 +16,18 @@ class Command(BaseCommand):
         parser.add_argument("--fiscal-year", required=True, help="fiscal year, e.g. 2021 (令和3年度)")
         parser.add_argument("-o", "--output", required=True, help="the .xlsx file to write")
         parser.add_argument("--plan", help="plan code (default: the newest plan)")
+        parser.add_argument(
+            "--basis",
+            choices=Basis.values,
+            default=DEFAULT_BASIS.value,
+            help="which reports the figures count (default: submitted, 提出済以上)",
+        )
 
-    def handle(self, *args, fiscal_year: str, output: str, plan: str | None, **options):
+    def handle(self, *args, fiscal_year: str, output: str, plan: str | None, basis: str, **options):
         # The download's checks and words (`meeting_workbook_plan`): one path for both.
         try:
             the_plan, year = meeting_workbook_plan(plan_code=plan, year=fiscal_year)
         except WorkbookRefused as refusal:
             raise CommandError(refusal.message) from None
-        meeting_workbook_write(plan=the_plan, fiscal_year=year, output=output)
+        meeting_workbook_write(plan=the_plan, fiscal_year=year, output=output, basis=basis)
         self.stdout.write(_("%(path)s を書き出しました。") % {"path": output})
