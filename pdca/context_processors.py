@@ -17,5 +17,6 @@ def app(request) -> dict:
         # Which Excel links to show; the views ask pdca.rights again.
         "may_export": hasattr(request, "user") and rights.may_export(request.user),
         "may_use_template": hasattr(request, "user") and rights.may_use_template(request.user),
+        "may_read_desk": role in (Role.HQ, Role.VIEWER),
         "demo_data_present": role is not None and Actual.objects.filter(is_demo=True).exists(),
     }

@@ -210,3 +210,46 @@ class YearStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_year}: {'再開' if self.is_open else '締切'}"
+
+
+class SubmissionDeadline(models.Model):
+    """The date by which each section submits its reports for a plan year; headquarters sets it."""
+
+    plan_year = models.OneToOneField(
+        PlanYear, on_delete=models.CASCADE, related_name="submission_deadline", verbose_name=_("年度")
+    )
+    due_on = models.DateField(_("提出期限"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("設定者")
+    )
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("提出期限")
+        verbose_name_plural = _("提出期限")
+
+    def __str__(self) -> str:
+        return f"{self.plan_year}: {self.due_on:%Y-%m-%d}"
+
+
+class ReminderSent(models.Model):
+    """One reminder e-mail to a section's staff on one day: what it listed, and to whom. The
+    unique day per section is what makes `send_reminders` safe to run twice."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("所属"))
+    sent_on = models.DateField(_("送信日"))
+    sent_at = models.DateTimeField(_("送信日時"), auto_now_add=True)
+    recipients = models.TextField(_("宛先"))
+    subject = models.CharField(_("件名"), max_length=200)
+    body = models.TextField(_("本文"))
+    reports = models.PositiveIntegerField(_("記載した報告の数"))
+
+    class Meta:
+        verbose_name = _("催促メールの記録")
+        verbose_name_plural = _("催促メールの記録")
+        ordering = ["-sent_at"]
+        constraints = [models.UniqueConstraint(fields=["section", "sent_on"], name="reminder_once_a_day_per_section")]
+
+    def __str__(self) -> str:
+        return f"{self.section} {self.sent_on:%Y-%m-%d}"

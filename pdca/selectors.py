@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
@@ -19,6 +19,7 @@ from indicators.models import Actual, Indicator, MilestoneStatus, Target
 from measures.models import Measure, MeasureSection, Plan, PlanYear, ScheduleItem
 from measures.selectors import bureaus_in_plan_order, plan_years, sections_in_plan_order
 from pdca import rights
+from pdca.desk import is_overdue, with_report_status
 from pdca.models import (
     REQUEST_KINDS,
     Message,
@@ -39,6 +40,7 @@ class WorkItem:
     missing_actuals: int
     missing_progress: int
     open_request: Message | None = None
+    overdue: bool = False
 
 
 # A clerk's sections own a few measures; headquarters sees every measure of the plan, which
@@ -47,12 +49,20 @@ WORKLIST_PER_PAGE = 100
 
 
 def worklist(
-    user, plan: Plan, plan_year: PlanYear, page_number: str | int | None = None
+    user,
+    plan: Plan,
+    plan_year: PlanYear,
+    page_number: str | int | None = None,
+    *,
+    status: str = "",
+    deadline: date | None = None,
 ) -> tuple[list[WorkItem], Page]:
     """One page of the measures a user reports on in a year, in plan order, with status and
     what is still missing; and the page, for its pager. A fixed number of queries, and rows
-    for the page's measures only, whatever the number of measures."""
+    for the page's measures only, whatever the number of measures. `status` narrows to the
+    reports at that status (pdca.desk.with_report_status); `deadline` marks the overdue."""
     owned = rights.measures_owned_by(user, plan).select_related("field").order_by("order")
+    owned = with_report_status(owned, plan_year, status)
     page = Paginator(owned, WORKLIST_PER_PAGE).get_page(page_number)
     measures = list(page.object_list)
     ids = [m.pk for m in measures]
@@ -96,6 +106,7 @@ def worklist(
                 missing_actuals=missing_actuals[measure.pk],
                 missing_progress=missing_progress[measure.pk],
                 open_request=requests.get(submission.pk) if submission else None,
+                overdue=is_overdue(status, deadline),
             )
         )
     return items, page

@@ -29,6 +29,7 @@ from pdca.models import (
     MessageKind,
     ScheduleProgress,
     Submission,
+    SubmissionDeadline,
     SubmissionStatus,
     Transition,
     YearStatusChange,
@@ -328,8 +329,16 @@ def submission_approve(*, submission: Submission, reviewer, comment: str = "") -
 def submissions_approve(*, submissions: Sequence[Submission], reviewer) -> list[Submission]:
     """Approve several submitted reports at once, all or none: one that may not be approved
     (no longer submitted, say) refuses the whole batch with its reason."""
+    approved = []
     with transaction.atomic():
-        return [submission_approve(submission=submission, reviewer=reviewer) for submission in submissions]
+        for submission in submissions:
+            try:
+                approved.append(submission_approve(submission=submission, reviewer=reviewer))
+            except PermissionDenied as error:
+                raise PermissionDenied(
+                    _("%(code)s：%(reason)s") % {"code": submission.measure.code, "reason": error}
+                ) from error
+    return approved
 
 
 def submission_return(*, submission: Submission, reviewer, comment: str) -> Submission:
@@ -398,3 +407,17 @@ def _plan_year_set_open(*, plan_year: PlanYear, user, is_open: bool, reason: str
         plan_year.save(update_fields=["is_open"])
         YearStatusChange.objects.create(plan_year=plan_year, is_open=is_open, user=user, reason=reason.strip())
     return plan_year
+
+
+def deadline_set(*, plan_year: PlanYear, due_on, user) -> SubmissionDeadline | None:
+    """Set (or, with None, clear) a plan year's submission deadline: headquarters."""
+    if not rights.may_set_deadline(user):
+        raise PermissionDenied(_("提出期限は本部事務局のみが設定できます。"))
+    with transaction.atomic():
+        if due_on is None:
+            SubmissionDeadline.objects.filter(plan_year=plan_year).delete()
+            return None
+        deadline, _created = SubmissionDeadline.objects.update_or_create(
+            plan_year=plan_year, defaults={"due_on": due_on, "set_by": user}
+        )
+    return deadline

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 import django_tables2 as tables
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.expressions import OrderBy
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fiscal_year import full_label
@@ -19,7 +20,8 @@ from indicators.models import MeasureResult
 from indicators.selectors import ROLLUP_COLUMNS, Rollup, StoredRollup, plan_bands, rollup_of
 from measures.models import Measure
 from measures.selectors import section_names
-from pdca.models import SubmissionStatus
+from pdca import desk
+from pdca.models import Submission, SubmissionStatus
 
 
 def _nulls_last(name: str, descending: bool) -> OrderBy:
@@ -320,3 +322,105 @@ class RiskRow:
     sections: str
     reasons: str
     status: str
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """A row of the review queue as its template shows it."""
+
+    measure_id: int
+    code: str
+    name: str
+    url: str
+    sections: str
+    status: str
+    status_label: str
+    submission_id: int | None
+    submitted_at: Any
+    waiting_days: int | None
+    grade: str | None
+    result_text: str
+    flags: list[str]
+    overdue: bool
+    actionable: bool  # headquarters may approve or return it now
+    typed_comment: str
+
+
+class ReviewQueueTable(FastTable):
+    """Headquarters' review queue (pdca.desk.queue_measures): oldest submission first by
+    default; its page read as values with the report, the entry's grade and any flags."""
+
+    select = tables.Column(verbose_name=_("選択"), empty_values=(), orderable=False)
+    code = tables.Column(verbose_name=_("施策No"), order_by=("order",))
+    name = tables.Column(verbose_name=_("施策名"), order_by=("name", "order"))
+    sections = tables.Column(verbose_name=_("所管"), empty_values=(), orderable=False)
+    status = tables.Column(verbose_name=_("状態"), empty_values=(), orderable=False)
+    submitted_at = tables.Column(verbose_name=_("提出日時（待ち日数）"))
+    grade = tables.Column(verbose_name=_("入力内容による評価"), empty_values=(), orderable=False)
+    flags = tables.Column(verbose_name=_("確認事項"), empty_values=(), orderable=False)
+    actions = tables.Column(verbose_name=_("操作"), empty_values=(), orderable=False)
+
+    class Meta:
+        per_page = 50
+        template_name = "pdca/tables/review_queue_table.html"
+        empty_text = _("条件に合う報告はありません。")
+
+    def __init__(self, *args, plan_year, deadline, may_act: bool, typed: dict[int, str] | None = None, **kwargs):
+        self.plan_year = plan_year
+        self.deadline = deadline
+        self.may_act = may_act
+        self.typed = typed or {}
+        super().__init__(*args, **kwargs)
+
+    def order_submitted_at(self, queryset, is_descending: bool):
+        return queryset.order_by(_nulls_last("submitted_at", is_descending), "order"), True
+
+    def page_rows(self) -> list[QueueRow]:
+        rows = list(self.page.object_list.data.values_list("pk", "code", "name", "submitted_at"))
+        ids = [row[0] for row in rows]
+        reports = {
+            measure_id: (pk, status)
+            for pk, measure_id, status in Submission.objects.filter(
+                measure_id__in=ids, plan_year=self.plan_year
+            ).values_list("pk", "measure_id", "status")
+        }
+        results = {
+            measure_id: (grade, rate, outcome)
+            for measure_id, grade, rate, outcome in MeasureResult.objects.filter(
+                measure_id__in=ids, plan_year=self.plan_year
+            ).values_list("measure_id", "grade", "rate", "outcome")
+        }
+        names = section_names(measure_ids=ids)
+        flags = desk.plausibility_flags(self.plan_year, ids)
+        detail = path_maker("measure_detail", "code")
+        labels = dict(SubmissionStatus.choices)
+        outcomes = dict(MeasureResult.Outcome.choices)
+        now = timezone.now()
+        page = []
+        for pk, code, name, submitted_at in rows:
+            submission_id, status = reports.get(pk, (None, SubmissionStatus.NOT_STARTED.value))
+            grade, rate, outcome = results.get(pk, (None, None, None))
+            waiting = status == SubmissionStatus.SUBMITTED
+            page.append(
+                QueueRow(
+                    measure_id=pk,
+                    code=code,
+                    name=name,
+                    url=f"{detail(code)}?year={self.plan_year.fiscal_year}",
+                    sections="、".join(names[pk]),
+                    status=status,
+                    status_label=str(labels[status]),
+                    submission_id=submission_id,
+                    submitted_at=submitted_at
+                    if status in (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
+                    else None,
+                    waiting_days=desk.waiting_days(submitted_at, now) if waiting else None,
+                    grade=grade or None,
+                    result_text=format_rate(rate) if grade else str(outcomes.get(outcome, "—")),
+                    flags=flags.get(pk, []),
+                    overdue=desk.is_overdue(status, self.deadline),
+                    actionable=self.may_act and waiting,
+                    typed_comment=self.typed.get(pk, ""),
+                )
+            )
+        return page

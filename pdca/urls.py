@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pdca.views import dashboard, entry, plan, workbook, years
+from pdca.views import dashboard, entry, plan, review, workbook, years
 
 urlpatterns = [
     path("", plan.home_view, name="home"),
@@ -11,6 +11,10 @@ urlpatterns = [
     path("entry/", entry.worklist_view, name="worklist"),
     path("entry/<str:code>/<int:fiscal_year>/", entry.entry_view, name="entry"),
     path("entry/<str:code>/<int:fiscal_year>/messages/", entry.message_post_view, name="message_post"),
+    path("review/", review.review_queue_view, name="review_queue"),
+    path("status/", review.status_board_view, name="status_board"),
+    path("deadlines/", review.deadlines_view, name="deadlines"),
+    path("review/approve/", review.bulk_approve_view, name="review_bulk_approve"),
     path("review/<str:code>/<int:fiscal_year>/approve/", entry.approve_view, name="review_approve"),
     path("review/<str:code>/<int:fiscal_year>/return/", entry.return_view, name="review_return"),
     path("review/<str:code>/<int:fiscal_year>/reopen/", entry.reopen_view, name="review_reopen"),

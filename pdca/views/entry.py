@@ -13,8 +13,9 @@ from core.fiscal_year import full_label
 from indicators.selectors import chosen_fiscal_year, plan_rules
 from measures.selectors import measure_card, plan_for_request, plan_year_for
 from pdca import rights
+from pdca.desk import OWED_FILTER, deadline_of
 from pdca.forms import EntryForm, MessageForm
-from pdca.models import Submission
+from pdca.models import Submission, SubmissionStatus
 from pdca.people import display_name
 from pdca.selectors import (
     conversation,
@@ -36,6 +37,7 @@ from pdca.services import (
     submission_reopen,
     submission_return,
 )
+from pdca.views.review import queue_url
 from pdca.views.typed import typed_keep, typed_key, typed_take
 
 
@@ -50,7 +52,9 @@ def worklist_view(request):
     plan = plan_for_request(request)
     fiscal_year = chosen_fiscal_year(plan, request.GET.get("year"), default=entry_year_default(plan))
     plan_year = plan_year_for(plan, fiscal_year)
-    items, page = worklist(request.user, plan, plan_year, request.GET.get("page"))
+    status = request.GET.get("status", "")
+    deadline = deadline_of(plan_year)
+    items, page = worklist(request.user, plan, plan_year, request.GET.get("page"), status=status, deadline=deadline)
     context = {
         "plan": plan,
         "fiscal_year": fiscal_year,
@@ -60,6 +64,9 @@ def worklist_view(request):
         "page": page,
         "sections": rights.user_sections(request.user),
         "role": rights.role_of(request.user),
+        "status": status,
+        "status_choices": [*SubmissionStatus.choices, (OWED_FILTER, _("未提出（未入力・入力中・差戻し）"))],
+        "deadline": deadline,
     }
     return render(request, "pdca/worklist.html", context)
 
@@ -207,6 +214,8 @@ def _review(request, code: str, fiscal_year: int, action):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, message)
+    if request.POST.get("back") == "queue":
+        return redirect(queue_url(request.POST.get("query", "")))
     return redirect(f"{reverse('measure_detail', kwargs={'code': measure.code})}?year={fiscal_year}")
 
 

@@ -319,8 +319,9 @@ def test_staff_cannot_post_an_indicator_of_another_measure(client_for):
 def test_the_worklist_shows_the_clerks_measures_with_status_and_gaps(client_for, django_assert_max_num_queries):
     client = client_for("staff")
     client.post(entry_url(), form_data())
-    # 17: a page's measures and their count, then the rows of those measures by id.
-    with django_assert_max_num_queries(17):
+    # 18: a page's measures and their count, then the rows of those measures by id, the
+    # year's deadline and the returns still open.
+    with django_assert_max_num_queries(18):
         page = client.get(reverse("worklist") + f"?year={YEAR}").content.decode()
     assert CODE in page and "入力中" in page
     assert "I-①-イ-02" not in page  # another section's measure
