@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from benchmarks.synthetic import synthetic_plan_create
 from measures.models import PlanYear, Section
-from pdca.models import Submission, SubmissionDeadline, SubmissionStatus, Transition
+from pdca.models import Message, Submission, SubmissionDeadline, SubmissionStatus, Transition
 from tests.conftest import measure
 from tests.pdca.test_entry import CODE, YEAR, _submit, form_data
 from tests.pdca.test_query_counts import queries_for
@@ -100,7 +100,7 @@ def test_approving_from_the_queue_returns_to_it_with_its_filters(client_for):
 
 def test_a_refused_return_from_the_queue_keeps_the_comment_in_its_row(client_for):
     submission = submitted(CODE)
-    comment = "理由" * 1001
+    comment = "理由" * (Message.MAX_LENGTH // 2 + 1)
     page = (
         client_for("hq")
         .post(
@@ -112,7 +112,7 @@ def test_a_refused_return_from_the_queue_keeps_the_comment_in_its_row(client_for
     )
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.SUBMITTED
-    assert "2000文字以内" in page and f">{comment}</textarea>" in page
+    assert f"{Message.MAX_LENGTH}文字以内" in page and f">{comment}</textarea>" in page
 
 
 def test_bulk_approval_asks_for_confirmation_then_approves_all(client_for):
