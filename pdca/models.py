@@ -253,3 +253,44 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.section} {self.sent_on:%Y-%m-%d}"
+
+
+class ReportEdition(models.Model):
+    """A published edition of a year's inspection report (点検報告書): the PDF exactly as
+    published, with its checksum, who published it and when. Never changed afterwards:
+    publishing again makes the next edition."""
+
+    plan = models.ForeignKey(
+        "measures.Plan", on_delete=models.PROTECT, related_name="report_editions", verbose_name=_("計画")
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    number = models.PositiveIntegerField(_("版"))
+    plan_codes = models.JSONField(
+        _("対象の計画"), default=list, help_text=_("報告書が扱う計画のコード（主たる計画が先頭）。")
+    )
+    basis = models.CharField(_("数値の基準"), max_length=20, default=SubmissionStatus.APPROVED)
+    data_date = models.DateTimeField(_("データの日付"), null=True, blank=True)
+    pdf = models.BinaryField(_("PDF"))
+    size = models.PositiveIntegerField(_("サイズ（バイト）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    pages = models.PositiveIntegerField(_("ページ数"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("公表者"),
+    )
+    published_at = models.DateTimeField(_("公表日時"))
+
+    class Meta:
+        verbose_name = _("点検報告書の公表版")
+        verbose_name_plural = _("点検報告書の公表版")
+        ordering = ["plan", "fiscal_year", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "fiscal_year", "number"], name="report_edition_number_unique"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="report_edition_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.fiscal_year} 第{self.number}版"

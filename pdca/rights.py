@@ -172,3 +172,8 @@ def may_choose_basis(user) -> bool:
     """Switch the basis of the figures (indicators.basis) away from the default
     提出済以上: headquarters. Viewers and staff see the default."""
     return role_of(user) == Role.HQ
+
+
+def may_publish_report(user) -> bool:
+    """Publish an edition of the inspection report: headquarters."""
+    return role_of(user) == Role.HQ

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pdca.views import dashboard, entry, plan, review, workbook, years
+from pdca.views import dashboard, entry, plan, report, review, workbook, years
 
 urlpatterns = [
     path("", plan.home_view, name="home"),
@@ -24,4 +24,14 @@ urlpatterns = [
     path("years/", years.years_view, name="years"),
     path("years/<int:fiscal_year>/close/", years.year_close_view, name="year_close"),
     path("years/<int:fiscal_year>/reopen/", years.year_reopen_view, name="year_reopen"),
+    path("report/", report.report_view, name="report"),
+    path("report/publish/", report.report_publish_view, name="report_publish"),
+    path(
+        "report/editions/<slug:plan_code>/<int:fiscal_year>/", report.report_edition_view, name="report_edition_latest"
+    ),
+    path(
+        "report/editions/<slug:plan_code>/<int:fiscal_year>/<int:number>/",
+        report.report_edition_view,
+        name="report_edition",
+    ),
 ]
