@@ -209,6 +209,34 @@ def measure_cards_forget() -> None:
     """Drop the process's cards (tests start from none, so that query counts do not depend on
     the tests run before them)."""
     _card_kept.cache_clear()
+    _plan_choices_kept.cache_clear()
+
+
+@dataclass(frozen=True)
+class PlanChoice:
+    code: str
+    name: str
+    period_label: str
+
+
+def plan_choices(plan: Plan) -> tuple[PlanChoice, ...]:
+    """Every plan in the database, newest first, for the header's plan switcher: kept by the
+    process under the structure stamp the request's plan was read with (a write to the plans
+    renews it), so that the switcher costs no query on most pages."""
+    stamp = getattr(plan, "structure_stamp", None)
+    return _plan_choices_read() if stamp is None else _plan_choices_kept(stamp)
+
+
+@lru_cache(maxsize=4)
+def _plan_choices_kept(_stamp) -> tuple[PlanChoice, ...]:
+    return _plan_choices_read()
+
+
+def _plan_choices_read() -> tuple[PlanChoice, ...]:
+    plans = Plan.objects.order_by("-first_fiscal_year", "code").only(
+        "code", "name", "first_fiscal_year", "last_fiscal_year"
+    )
+    return tuple(PlanChoice(plan.code, plan.name, plan.period_label) for plan in plans)
 
 
 def _card_read(plan_id: int, fiscal_years, code: str) -> MeasureCard:

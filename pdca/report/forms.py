@@ -28,6 +28,9 @@ class ReportForm(forms.Form):
         super().__init__(data, **kwargs)
         self.plan = plan
         self.fields["year"].choices = [(year, full_label(year)) for year in plan.fiscal_years]
+        self.fields["year"].error_messages["invalid_choice"] = _(
+            "%%(value)s は計画期間（%(period)s）の年度ではありません。"
+        ) % {"period": plan.period_label}
         self.fields["also"].choices = [
             (other.code, f"{other.name}（{other.period_label}）")
             for other in Plan.objects.exclude(pk=plan.pk).order_by("first_fiscal_year", "code")

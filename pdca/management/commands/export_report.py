@@ -39,4 +39,6 @@ class Command(BaseCommand):
         rendered = report_pdf(report)
         with open(output, "wb") as file:
             file.write(rendered.pdf)
-        self.stdout.write(_("%(path)s を書き出しました（%(pages)dページ）。") % {"path": output, "pages": rendered.pages})
+        self.stdout.write(
+            _("%(path)s を書き出しました（%(pages)dページ）。") % {"path": output, "pages": rendered.pages}
+        )
