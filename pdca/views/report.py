@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -114,4 +115,9 @@ def report_edition_view(request, plan_code: str, fiscal_year: int, number: int |
     }
     response = _pdf_response(bytes(edition.pdf), filename)
     response.headers["ETag"] = f'"{edition.sha256}"'
+    # A numbered edition never changes; "the latest" changes when headquarters publishes again.
+    if number is not None:
+        patch_cache_control(response, public=True, max_age=365 * 24 * 3600, immutable=True)
+    else:
+        patch_cache_control(response, public=True, max_age=300)
     return response

@@ -191,7 +191,10 @@ def test_a_remembered_plan_is_read_once(client_for, plan):
     client.get(reverse("measure_list") + f"?plan={other.code}")
     with CaptureQueriesContext(connection) as queries:
         page = client.get(reverse("measure_list")).content.decode()
-    assert other.name in page and plan.name not in page
+    # The footer names the plan shown; the header's switcher lists both, the remembered one chosen.
+    footer = page.split('class="site-footer"')[1]
+    assert other.name in footer and plan.name not in footer
+    assert f'<option value="{other.code}" selected>' in page
     assert len([q for q in queries if 'FROM "measures_plan"' in q["sql"]]) == 1
 
 
