@@ -209,3 +209,14 @@ def test_a_published_edition_is_kept_exactly_and_publishing_again_makes_a_new_on
     assert public.get(reverse("report_edition_latest", args=[strategy.code, 2022])).status_code == 404
     text = "".join(page.extract_text() for page in pdfplumber.open(BytesIO(bytes(second.pdf))).pages)
     assert "第2版" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["hq", "viewer"])
+def test_the_report_url_gives_the_pdf(client_for, plan, persona):
+    strategy = strategy_load()
+    response = client_for(persona).get(reverse("report") + f"?plan={strategy.code}&year=2022")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in pdfplumber.open(BytesIO(response.content)).pages)
+    assert "計画期間の総括" in text and "S1-②-ア-02" in text
