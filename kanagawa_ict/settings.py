@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "measures",
     "indicators",
     "pdca",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "opendata",
 ]
 # Synthetic plans, `manage.py benchmark` and the load test (benchmarks/) are development
 # tools: installed with DEBUG, in the test settings, or when DJANGO_BENCHMARKS=1 asks for
@@ -53,6 +57,7 @@ if env_bool("DJANGO_BENCHMARKS", default=DEBUG):
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "opendata.middleware.PublicVaryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -187,6 +192,36 @@ PERMISSIONS_POLICY = (
 )
 # Django's CSRF failure page is English; ours is in the site's layout.
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
+# The public side (opendata): the publisher's local-government code in every open data file,
+# how long a browser or CDN may keep a public response (a publication changes its ETag, so a
+# revalidation after that sees the new version at once), and the API's anonymous rate.
+OPENDATA_LOCAL_GOVERNMENT_CODE = env_str("OPENDATA_LOCAL_GOVERNMENT_CODE", default="140007")
+OPENDATA_PUBLISHER = env_str("OPENDATA_PUBLISHER", default="神奈川県")
+PUBLIC_MAX_AGE = env_int("PUBLIC_MAX_AGE", 300)
+REST_FRAMEWORK = {
+    # The API is public and read-only: no session, no login, no CSRF; rights are "is it published".
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_ANON_RATE", default="120/min")},
+    "DEFAULT_PAGINATION_CLASS": "opendata.api.pagination.PublicPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "opendata.api.errors.public_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "かながわICT・データ利活用推進計画 進行管理 公開API",
+    "DESCRIPTION": "公表された年度の承認済の実績・達成率・評価（CC BY 4.0）。読み取り専用。",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package, served by whitenoise: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # The demo accounts' password; used only by `seed_demo`.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", default="demo-pass-2019")

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from opendata.urls import staff_urlpatterns
+
 # Sign-in, sign-out and changing one's own password. The password-reset pages of
 # `django.contrib.auth.urls` are left out: accounts have no e-mail delivery, and headquarters
 # resets a forgotten password.
@@ -15,5 +17,7 @@ accounts = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include(accounts)),
+    path("", include("opendata.urls", namespace="opendata")),
+    *staff_urlpatterns,
     path("", include("pdca.urls")),
 ]

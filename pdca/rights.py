@@ -177,3 +177,16 @@ def may_choose_basis(user) -> bool:
 def may_publish_report(user) -> bool:
     """Publish an edition of the inspection report: headquarters."""
     return role_of(user) == Role.HQ
+
+
+def may_publish(user) -> Decision:
+    """Publish a fiscal year to the public site, the open data and the API (公表), or
+    withdraw it: headquarters only."""
+    if role_of(user) != Role.HQ:
+        return Decision(False, _("公表・取下げは本部事務局のみが行えます。"))
+    return Decision(True)
+
+
+def may_see_publishing(user) -> bool:
+    """The publishing page (what is published, by whom, and why withdrawn): HQ and viewers."""
+    return role_of(user) in (Role.HQ, Role.VIEWER)
