@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 
 from core import fiscal_year as fy
 from indicators.achievement import Outcome
-from indicators.group_results import mean_of
+from indicators.basis import Basis
 from indicators.models import Actual, Indicator, IndicatorKind, MeasureResult, MilestoneStatus, Target
-from indicators.selectors import Rollup, StoredRollup, plan_bands, plan_rules, rollup_of
+from indicators.selectors import Rollup, measure_results_for_year, plan_bands, plan_rules, rollup
 from indicators.services import stored_achievement, stored_indicator_achievement
 from measures.models import Field, Measure, MeasureSection, Pillar, Plan, ScheduleItem, SubPillar
 from measures.selectors import plan_years, plans_with_stamp
@@ -189,63 +189,25 @@ def approved_measure_ids(plan: Plan, fiscal_year: int) -> set[int]:
 
 
 def measure_results(plan: Plan, fiscal_year: int, measure_ids: Iterable[int]) -> dict[int, PublicResult]:
-    """Each measure's stored result in the year, on the approved basis."""
+    """Each measure's stored result in the year on the approved basis (承認済のみ), from the
+    project's own selector: a measure whose report is not approved is 未報告 there."""
     ids = list(measure_ids)
     approved = approved_measure_ids(plan, fiscal_year)
-    stored = {
-        measure_id: (outcome, rate, grade)
-        for measure_id, outcome, rate, grade in MeasureResult.objects.filter(
-            plan_year__plan=plan, plan_year__fiscal_year=fiscal_year
-        ).values_list("measure_id", "outcome", "rate", "grade")
-    }
+    stored = measure_results_for_year(plan=plan, fiscal_year=fiscal_year, measure_ids=ids, basis=Basis.APPROVED)
     results = {}
     for pk in ids:
-        outcome, rate, grade = stored.get(pk, (Outcome.UNREPORTED, None, ""))
-        if pk in approved:
-            results[pk] = PublicResult(outcome, rate, grade, True)
-        elif outcome == Outcome.NO_TARGET:
-            # A year without a target asks for no report: 対象外 on every basis.
-            results[pk] = PublicResult(outcome)
+        result = stored.get(pk)
+        if result is None:
+            results[pk] = PublicResult(Outcome.UNREPORTED, approved=pk in approved)
         else:
-            results[pk] = PublicResult(Outcome.UNREPORTED)
+            results[pk] = PublicResult(result.outcome, result.rate, result.grade, pk in approved)
     return results
 
 
-def rollups(
-    plan: Plan, tree: Tree, measures: list[Measure], results: dict[int, PublicResult]
-) -> dict[str, dict[int | None, Rollup]]:
-    """Roll-ups of a year's public measure results by plan, pillar, sub-pillar, field and
-    bureau, graded and judged by the plan's own rules (`indicators.selectors.rollup_of`).
-
-    The means are the stored measure rates' exact means, cut like every stored rate
-    (`indicators.group_results.mean_of`), as the staff side's roll-ups are."""
-    tallies: dict[tuple[str, int | None], list] = defaultdict(lambda: [0, 0, Decimal(0), 0, 0, defaultdict(int)])
-    for measure in measures:
-        result = results[measure.pk]
-        keys = [
-            ("plan", None),
-            ("pillar", measure.field.subpillar.pillar_id),
-            ("subpillar", measure.field.subpillar_id),
-            ("field", measure.field_id),
-        ]
-        keys += [("bureau", bureau_id) for bureau_id in dict.fromkeys(b for b, _n, _s in tree.owners[measure.pk])]
-        for key in keys:
-            tally = tallies[key]
-            tally[0] += 1
-            if result.outcome == Outcome.GRADED:
-                tally[1] += 1
-                tally[2] += result.rate or Decimal(0)
-                if result.grade:
-                    tally[5][result.grade] += 1
-            elif result.outcome == Outcome.UNREPORTED:
-                tally[3] += 1
-            elif result.outcome == Outcome.NO_TARGET:
-                tally[4] += 1
-    made: dict[str, dict[int | None, Rollup]] = {level: {} for level in LEVELS}
-    for (level, group_id), (count, graded, rate_sum, unreported, no_target, grades) in tallies.items():
-        stored = StoredRollup(count, mean_of(rate_sum, graded), unreported, no_target, dict(grades))
-        made[level][group_id] = rollup_of(plan, stored)
-    return made
+def rollups(plan: Plan, fiscal_year: int) -> dict[str, dict[int | None, Rollup]]:
+    """A year's roll-ups by plan, pillar, sub-pillar, field and bureau on the approved basis:
+    the stored roll-ups the staff pages read (`indicators.selectors.rollup`), one query a level."""
+    return {level: rollup(plan=plan, fiscal_year=fiscal_year, level=level, basis=Basis.APPROVED) for level in LEVELS}
 
 
 # --- Rows: the one shape of every public figure --------------------------------------------
@@ -549,7 +511,7 @@ def bundle(state: PublicState, years: Iterable[int] | None = None, measure_ids: 
     per_year = {}
     for year in chosen:
         results = measure_results(plan, year, [m.pk for m in measures])
-        made = rollups(plan, tree, measures, results) if measure_ids is None else {level: {} for level in LEVELS}
+        made = rollups(plan, year) if measure_ids is None else {level: {} for level in LEVELS}
         per_year[year] = YearData(year, results, made)
         tables["measures"] += measure_rows(plan, tree, measures, year, results)
         tables["actuals"] += actual_rows(plan, measures, indicators, year, results)

@@ -10,10 +10,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
 
-from indicators.services import actual_record
+from indicators.services import actual_record, measure_results_basis_set
 from measures.models import Measure, PlanYear
 from opendata.services import year_publish
 from pdca.models import ProgressStatus, ScheduleProgress, SelfAssessment, Submission, SubmissionStatus, Transition
+from pdca.services import basis_reached_by
 
 # Never public: a draft's and a returned report's values and texts, a review comment, an
 # unpublished year's values and texts, a user's name.
@@ -65,6 +66,8 @@ def report(code: str, year: int, status: str, user, **texts) -> Submission:
         user=user,
         comment="COMMENT-SECRET",
     )
+    # As pdca.services moves a report's figures onto the bases its status reaches.
+    measure_results_basis_set(plan=measure.plan, reached={(measure.pk, plan_year.pk): basis_reached_by(status)})
     item = measure.schedule_items.order_by("order").first()
     if item is not None:
         ScheduleProgress.objects.create(
