@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import AuditedModel
 from core.texts import TEXT_MAX_LENGTH
 from indicators.basis import Basis
 from measures.models import Bureau, Field, Measure, Pillar, PlanYear, Section, SubPillar, SubProgramme
@@ -96,7 +96,7 @@ class Target(models.Model):
         return self.value is not None or self.text.strip() not in NO_TARGET_TEXTS
 
 
-class Actual(models.Model):
+class Actual(AuditedModel):
     """What a department reports for an indicator and year, with its achievement stored
     when written (see indicators.services)."""
 
@@ -108,21 +108,10 @@ class Actual(models.Model):
     milestone_status = models.CharField(_("達成状況"), max_length=20, choices=MilestoneStatus.choices, blank=True)
     description = models.TextField(_("実施内容"), blank=True, max_length=TEXT_MAX_LENGTH)
     comment = models.TextField(_("備考"), blank=True, max_length=TEXT_MAX_LENGTH)
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("入力者"),
-    )
-    entered_at = models.DateTimeField(_("入力日時"), auto_now=True)
     version = models.PositiveIntegerField(_("版"), default=1)
     raw_rate = models.DecimalField(_("達成率"), max_digits=12, decimal_places=4, null=True, blank=True)
     capped_rate = models.DecimalField(_("達成率（上限適用）"), max_digits=12, decimal_places=4, null=True, blank=True)
     grade = models.CharField(_("評価"), max_length=8, blank=True)
-    is_demo = models.BooleanField(_("デモデータ"), default=False, editable=False)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("実績")

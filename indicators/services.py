@@ -207,7 +207,7 @@ def measure_actuals_record(
             if changed:
                 actuals[pk] = actual
                 (to_update if actual.pk else to_create).append(actual)
-        rows_write_with_history(Actual, to_create, to_update, ACTUAL_FIELDS, user=user, stamp="entered_at")
+        rows_write_with_history(Actual, to_create, to_update, ACTUAL_FIELDS, user=user, stamp="updated_at")
         rows = _ResultInputs(
             measure_ids=[measure.pk],
             years=[plan_year],
@@ -226,8 +226,8 @@ ACTUAL_FIELDS = [
     "milestone_status",
     "description",
     "comment",
-    "entered_by",
-    "entered_at",
+    "updated_by",
+    "updated_at",
     "version",
     "raw_rate",
     "capped_rate",
@@ -266,13 +266,13 @@ def _actual_fill(
     actual.milestone_status = milestone_status
     actual.description = description
     actual.comment = comment
-    actual.entered_by = user if user is not None and user.is_authenticated else None
+    actual.updated_by = user if user is not None and user.is_authenticated else None
     actual.version += 1
     actual.is_demo = is_demo
     _apply(actual, indicator_achievement_for(indicator, target, actual, rules))
     # The foreign keys were just loaded from the database; re-validating them costs a query each.
     actual.full_clean(
-        exclude=["indicator", "plan_year", "entered_by"], validate_unique=False, validate_constraints=False
+        exclude=["indicator", "plan_year", "updated_by"], validate_unique=False, validate_constraints=False
     )
     return True
 

@@ -252,7 +252,7 @@ class TargetAdmin(HqEditsMixin, SimpleHistoryAdmin):
 
 @admin.register(Actual)
 class ActualAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
-    list_display = ["indicator", "plan_year", "value", "milestone_status", "raw_rate", "grade", "entered_by"]
+    list_display = ["indicator", "plan_year", "value", "milestone_status", "raw_rate", "grade", "updated_by"]
     ordering = ["indicator", "plan_year__fiscal_year"]
     list_filter = ["plan_year__fiscal_year", "grade"]
     search_fields = ["indicator__name", "indicator__measure__code"]

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import AuditedModel
 from core.texts import TEXT_MAX_LENGTH
 from measures.models import Measure, PlanYear, ScheduleItem, Section
 
@@ -49,7 +50,7 @@ class SelfAssessment(models.TextChoices):
     LATE = "late", _("遅れ")
 
 
-class Submission(models.Model):
+class Submission(AuditedModel):
     """A measure's report for one fiscal year: Do (取組実績), Check (評価・課題), Act (今後の方向性)."""
 
     measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("施策"))
@@ -65,17 +66,6 @@ class Submission(models.Model):
     next_steps_text = models.TextField(_("今後の方向性"), blank=True, max_length=TEXT_MAX_LENGTH)
     review_comment = models.TextField(_("本部からのコメント"), blank=True, max_length=TEXT_MAX_LENGTH)
     version = models.PositiveIntegerField(_("版"), default=0)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("更新者"),
-    )
-    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
-    is_demo = models.BooleanField(_("デモデータ"), default=False, editable=False)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("年度報告")
@@ -116,7 +106,7 @@ class ProgressStatus(models.TextChoices):
     DELAYED = "delayed", _("遅延")
 
 
-class ScheduleProgress(models.Model):
+class ScheduleProgress(AuditedModel):
     schedule_item = models.ForeignKey(
         ScheduleItem, on_delete=models.PROTECT, related_name="progress", verbose_name=_("取組")
     )
@@ -125,17 +115,6 @@ class ScheduleProgress(models.Model):
     )
     status = models.CharField(_("進捗"), max_length=20, choices=ProgressStatus.choices)
     note = models.TextField(_("補足"), blank=True, max_length=TEXT_MAX_LENGTH)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("更新者"),
-    )
-    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
-    is_demo = models.BooleanField(_("デモデータ"), default=False, editable=False)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("取組の進捗")
