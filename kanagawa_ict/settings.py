@@ -8,6 +8,7 @@ SQLite file in the project folder is used. Production sets ``DJANGO_DEBUG=0``,
 from __future__ import annotations
 
 import importlib.util
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "csp",
+    "axes",
     "core",
     "measures",
     "indicators",
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "opendata",
+    "accounts",
 ]
 # Synthetic plans, `manage.py benchmark` and the load test (benchmarks/) are development
 # tools: installed with DEBUG, in the test settings, or when DJANGO_BENCHMARKS=1 asks for
@@ -69,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kanagawa_ict.urls"
@@ -141,7 +146,23 @@ STORAGES = {
 }
 
 # Django's model backend, with the user's profile (role) read in the same query.
-AUTHENTICATION_BACKENDS = ["pdca.auth.ProfileBackend"]
+# django-axes first: it refuses a sign-in while the account or the address is locked out.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "pdca.auth.ProfileBackend"]
+
+# Sign-in protection (django-axes) on both login forms (/accounts/login/, /admin/login/):
+# after AXES_FAILURE_LIMIT failures for one account, or from one address, within the cool-off,
+# further attempts are refused for the cool-off (renewed by each try meanwhile). Headquarters
+# sees the log and unlocks at /accounts/log/.
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+AXES_USE_ATTEMPT_EXPIRATION = True
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+# How many reverse proxies add themselves to X-Forwarded-For in front of the app (see
+# accounts/client_ip.py); 0 reads the connection's own address.
+TRUSTED_PROXIES = env_int("DJANGO_TRUSTED_PROXIES", 0)
 
 # Request bodies: form fields up to 2.5 MB in memory; an uploaded file over 2.5 MB is
 # streamed to a temporary file. The template upload itself stops at 5 MB

@@ -1,22 +1,11 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from opendata.urls import staff_urlpatterns
 
-# Sign-in, sign-out and changing one's own password. The password-reset pages of
-# `django.contrib.auth.urls` are left out: accounts have no e-mail delivery, and headquarters
-# resets a forgotten password.
-accounts = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-]
-
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include(accounts)),
+    path("accounts/", include("accounts.urls")),
     path("", include("opendata.urls", namespace="opendata")),
     *staff_urlpatterns,
     path("", include("pdca.urls")),

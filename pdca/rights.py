@@ -122,6 +122,13 @@ def may_reopen(user, submission: Submission | None, plan_year: PlanYear | None =
     return Decision(True)
 
 
+def may_manage_accounts(user) -> Decision:
+    """Accounts, the login log and unlocking: headquarters."""
+    if role_of(user) != Role.HQ:
+        return Decision(False, _("アカウントの管理は本部事務局のみが行えます。"))
+    return Decision(True)
+
+
 def may_close_years(user) -> Decision:
     """Close a plan year (read-only for everyone) or reopen it: headquarters."""
     if role_of(user) != Role.HQ:

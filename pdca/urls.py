@@ -21,6 +21,7 @@ urlpatterns = [
     path("workbook/", workbook.workbook_download_view, name="workbook_download"),
     path("entry/template/", workbook.workbook_template_view, name="workbook_template"),
     path("entry/upload/", workbook.workbook_upload_view, name="workbook_upload"),
+    path("manage/", years.manage_view, name="manage"),
     path("years/", years.years_view, name="years"),
     path("years/<int:fiscal_year>/close/", years.year_close_view, name="year_close"),
     path("years/<int:fiscal_year>/reopen/", years.year_reopen_view, name="year_reopen"),

@@ -27,6 +27,12 @@ def _hq_only(request):
         raise PermissionDenied(decision.reason)
 
 
+def manage_view(request):
+    """Headquarters' menu of the pages that only it uses."""
+    _hq_only(request)
+    return render(request, "pdca/manage.html")
+
+
 def years_view(request):
     _hq_only(request)
     plan = plan_for_request(request)

@@ -32,6 +32,6 @@ def test_a_user_without_a_profile_signs_in_and_sees_no_entry_menu(client):
 
 
 def test_password_login_uses_the_profile_backend(client, personas):
-    assert client.login(username="p-hq", password="persona-pass-2019")
+    assert client.post(reverse("login"), {"username": "p-hq", "password": "persona-pass-2019"}).status_code == 302
     assert client.session["_auth_user_backend"] == "pdca.auth.ProfileBackend"
     assert client.get(reverse("dashboard")).status_code == 200
