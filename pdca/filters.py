@@ -23,7 +23,9 @@ from django.utils.translation import gettext_lazy as _
 from core.fiscal_year import full_label
 from indicators.basis import Basis
 from indicators.models import GroupResult
-from measures.models import Bureau, Field, Measure, MeasureSection, Pillar, Plan, SubPillar
+from measures.models import Bureau, Field, Measure, MeasureSection, Pillar, Plan, PlanYear, SubPillar
+from pdca.desk import OWED_FILTER, with_report_status
+from pdca.models import SubmissionStatus
 
 # Above this many sub-pillars or fields to offer, a select waits for the level above.
 CHOICE_LIMIT = 100
@@ -67,16 +69,27 @@ class MeasureFilter(django_filters.FilterSet):
     target_fiscal_year = django_filters.ChoiceFilter(
         choices=(), label=_("達成年度"), empty_label=_("すべて"), widget=PlainSelect
     )
+    report_status = django_filters.ChoiceFilter(
+        method="filter_report_status",
+        choices=[*SubmissionStatus.choices, (OWED_FILTER, _("未提出（未入力・入力中・差戻し）"))],
+        label=_("報告の状態（評価の年度）"),
+        empty_label=_("すべて"),
+        widget=PlainSelect,
+    )
     q = django_filters.CharFilter(method="search", label=_("キーワード"))
 
     class Meta:
         model = Measure
-        fields = ["pillar", "subpillar", "field", "bureau", "target_fiscal_year", "q"]
+        fields = ["pillar", "subpillar", "field", "bureau", "target_fiscal_year", "report_status", "q"]
 
-    def __init__(self, *args, plan: Plan, pillars: list[Pillar] | None = None, **kwargs):
-        """`pillars`: the plan's pillars in order, when the page has read them already."""
+    def __init__(
+        self, *args, plan: Plan, pillars: list[Pillar] | None = None, plan_year: PlanYear | None = None, **kwargs
+    ):
+        """`pillars`: the plan's pillars in order, when the page has read them already;
+        `plan_year`: the year whose report status `report_status` filters on."""
         super().__init__(*args, **kwargs)
         self.plan = plan
+        self.plan_year = plan_year
         self.pillars = pillars
         # What a value is validated against: one row looked up by primary key, whatever the
         # plan's size (for a bureau, a probe of its own sections' measures). Built only for a
@@ -164,6 +177,11 @@ class MeasureFilter(django_filters.FilterSet):
         """Measures with a section in the bureau, as a semi-join on the bureau's measure ids,
         so a measure shared by two of its sections is counted once without DISTINCT."""
         return queryset.filter(pk__in=MeasureSection.objects.filter(section__bureau=value).values("measure_id"))
+
+    def filter_report_status(self, queryset, name, value):
+        if self.plan_year is None:
+            return queryset
+        return with_report_status(queryset, self.plan_year, value)
 
     def search(self, queryset, name, value):
         code = code_query(value)

@@ -91,6 +91,7 @@ class MeasureTable(FastTable):
     primary_section = tables.Column(verbose_name=_("所属"), order_by=("owner__section__name", "order"))
     target_fiscal_year = tables.Column(verbose_name=_("達成年度"), order_by=("target_fiscal_year", "order"))
     result = tables.Column(verbose_name=_("評価"), empty_values=(), orderable=False)
+    report_status = tables.Column(verbose_name=_("報告の状態"), empty_values=(), orderable=False)
 
     class Meta:
         model = Measure
@@ -99,8 +100,9 @@ class MeasureTable(FastTable):
         template_name = "pdca/tables/measure_table.html"
         empty_text = _("条件に合う施策はありません。")
 
-    def __init__(self, *args, fiscal_year: int, **kwargs):
+    def __init__(self, *args, fiscal_year: int, plan_year=None, **kwargs):
         self.fiscal_year = fiscal_year
+        self.plan_year = plan_year
         super().__init__(*args, **kwargs)
 
     def page_rows(self) -> list[Measure]:
@@ -134,7 +136,17 @@ class MeasureTable(FastTable):
         outcomes = dict(MeasureResult.Outcome.choices)
         detail = path_maker("measure_detail", "code")
         page = [by_id[pk] for pk in ids if pk in by_id]
+        statuses = dict(
+            Submission.objects.filter(measure_id__in=ids, plan_year=self.plan_year).values_list("measure_id", "status")
+            if self.plan_year is not None
+            else ()
+        )
+        labels = dict(SubmissionStatus.choices)
+        deadline = desk.deadline_of(self.plan_year) if self.plan_year is not None else None
         for measure in page:
+            measure.report_status = statuses.get(measure.pk, SubmissionStatus.NOT_STARTED.value)
+            measure.report_status_label = labels[measure.report_status]
+            measure.report_overdue = desk.is_overdue(measure.report_status, deadline)
             measure.url = f"{detail(measure.code)}?year={self.fiscal_year}"
             measure.target_label = full_label(measure.target_fiscal_year)
             if measure.result_grade:

@@ -59,9 +59,10 @@ def plan_tree_view(request):
 def measure_list_view(request):
     plan = plan_for_request(request)
     context = _year_context(plan, request)
-    measure_filter = MeasureFilter(request.GET, queryset=measure_list(plan), plan=plan)
-    # The table loads the year's results of its page only (MeasureTable.page_rows).
-    table = MeasureTable(measure_filter.qs, fiscal_year=context["fiscal_year"])
+    plan_year = plan_year_for(plan, context["fiscal_year"])
+    measure_filter = MeasureFilter(request.GET, queryset=measure_list(plan), plan=plan, plan_year=plan_year)
+    # The table loads the year's results and reports of its page only (MeasureTable.page_rows).
+    table = MeasureTable(measure_filter.qs, fiscal_year=context["fiscal_year"], plan_year=plan_year)
     RequestConfig(request, paginate={"per_page": 100}).configure(table)
     context.update(filter=measure_filter, table=table)
     return render(request, "pdca/measure_list.html", context)

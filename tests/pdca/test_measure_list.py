@@ -25,7 +25,7 @@ ROW = re.compile(r'<tr><th scope="row" class="code"><a href="([^"]+)">([^<]+)</a
 
 
 def table_rows(page: str) -> list[tuple[str, ...]]:
-    """(link, code, name, field, bureau, section, target year, result) of each body row."""
+    """(link, code, name, field, bureau, section, target year, result, report status) of each body row."""
     rows = []
     for link, code, cells in ROW.findall(page):
         texts = [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td>(.*?)</td>", cells)]
@@ -64,12 +64,12 @@ def test_page_two_shows_each_measures_own_result_bureau_and_section(client_for, 
             "section__bureau"
         )
     }
-    for measure, (link, code, name, field, bureau, section, year, result) in zip(measures, rows, strict=True):
+    for measure, (link, code, name, field, bureau, section, year, result, _status) in zip(measures, rows, strict=True):
         assert link == reverse("measure_detail", args=[measure.code]) + "?year=2021"
         assert (name, field, year) == (measure.name, measure.field.name, full_label(measure.target_fiscal_year))
         assert (bureau, section) == (owners[measure.pk].bureau.name, owners[measure.pk].name)
         assert result == shown_result(results.get(measure.pk)), code
-    assert len({row[-1].split()[0] for row in rows}) >= 3  # a spread of grades, not one repeated
+    assert len({row[7].split()[0] for row in rows}) >= 3  # a spread of grades, not one repeated
 
 
 def test_a_sorted_page_two_still_shows_each_measures_own_result(client_for, two_pages):
@@ -82,7 +82,7 @@ def test_a_sorted_page_two_still_shows_each_measures_own_result(client_for, two_
         )
     }
     for row in rows:
-        assert row[-1] == shown_result(results.get(row[1])), row[1]
+        assert row[7] == shown_result(results.get(row[1])), row[1]
 
 
 @pytest.mark.parametrize("sort", ["code", "-name", "field", "primary_bureau", "-primary_section", "target_fiscal_year"])
@@ -172,3 +172,18 @@ def test_a_keyword_that_looks_like_a_code_matches_codes_exactly(client_for, plan
     codes = set(Measure.objects.filter(plan=plan).values_list("code", flat=True))
     shown = [code for code in re.findall(r">([IV]+-[^<\s]+)<", page) if code in codes]
     assert sorted(set(shown)) == sorted(set(expected))
+
+
+def test_the_list_shows_and_filters_by_the_years_report_status(client_for, plan):
+    from measures.models import Measure, PlanYear
+    from pdca.models import Submission
+
+    submitted = Measure.objects.get(plan=plan, code="I-②-ア-01")
+    Submission.objects.create(
+        measure=submitted, plan_year=PlanYear.objects.get(plan=plan, fiscal_year=2021), status="submitted"
+    )
+    page = get_list(client_for("viewer"), plan, "&report_status=submitted")
+    assert [row[1] for row in table_rows(page)] == ["I-②-ア-01"]
+    assert table_rows(page)[0][-1] == "提出済"
+    rows = table_rows(get_list(client_for("viewer"), plan, "&report_status=owed"))
+    assert len(rows) == 75 and all(row[-1] == "未入力" for row in rows)
