@@ -46,6 +46,7 @@ def demo_accounts_create() -> list[User]:
     for username, role, display_name, sections in DEMO_ACCOUNTS:
         user, _ = User.objects.get_or_create(username=username)
         user.first_name = display_name
+        user.email = f"{username}@example.com"  # reminders go to the console in the demo
         user.is_staff = role == Role.HQ  # headquarters edits plan data in the admin
         user.set_password(settings.DEMO_PASSWORD)
         user.save()
