@@ -2,12 +2,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views
+from pdca.views.login import NoticeLoginView
 
 # Sign-in, sign-out and changing one's own password. The password-reset pages of
 # `django.contrib.auth.urls` are left out: accounts have no e-mail delivery, and headquarters
 # resets a forgotten password.
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    # Django's login view; a clerk then sees their notices (returns, reopenings, deadlines).
+    path("login/", NoticeLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
