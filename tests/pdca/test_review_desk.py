@@ -23,7 +23,7 @@ QUEUE = reverse("review_queue")
 BOARD = reverse("status_board")
 BULK = reverse("review_bulk_approve")
 # Two more measures of 総務局 ICT・データ戦略課 (the staff persona's section).
-OTHERS = ["I-①-ア-01", "II-①-ア-01"]
+OTHERS = ["II-①-ア-01", "II-①-ア-02"]
 
 
 def submitted(code: str, *, days_ago: int = 0, year: int = YEAR) -> Submission:
@@ -233,7 +233,7 @@ def test_overdue_reports_are_marked_on_the_worklist_and_the_queue(client_for, pl
     )
     client_for("staff").post(reverse("entry", args=[CODE, YEAR]), form_data())  # a draft, past the deadline
     worklist = client_for("staff").get(reverse("worklist") + f"?year={YEAR}&status=draft").content.decode()
-    assert "期限超過" in worklist and CODE in worklist and "I-①-ア-01" not in worklist
+    assert "期限超過" in worklist and CODE in worklist and "II-①-ア-02" not in worklist
     section = Section.objects.get(name="ICT・データ戦略課")
     queue = client_for("hq").get(QUEUE + f"?year={YEAR}&status=owed&section={section.pk}").content.decode()
     assert CODE in queue and "期限超過" in queue
