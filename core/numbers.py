@@ -91,3 +91,20 @@ def format_rate(rate: Decimal | None) -> str:
     if rate is None:
         return "—"
     return f"{(rate * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+
+
+def format_change(current: Decimal | None, previous: Decimal | None, *, percent: bool = True) -> str:
+    """The change of a figure from the previous year: ``▲2.5ポイント`` up, ``▼1.0ポイント``
+    down, ``±0`` unchanged, "" when either year has no figure. Rates (fractions) are shown
+    in percentage points, rounded half up like the rates themselves; other figures as is."""
+    if current is None or previous is None:
+        return ""
+    difference = Decimal(current) - Decimal(previous)
+    if percent:
+        shown = (abs(difference) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        if not shown:
+            return "±0"
+        return f"{'▲' if difference > 0 else '▼'}{shown}ポイント"
+    if not difference:
+        return "±0"
+    return f"{'▲' if difference > 0 else '▼'}{format_decimal(abs(difference))}"

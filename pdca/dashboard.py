@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.paginator import Page
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
+from django.db.models import Case, Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from core.pagination import CountedPaginator
-from indicators.basis import Basis
+from indicators.basis import Basis, reached_on
 from indicators.models import GroupResult, MeasureResult
 from indicators.selectors import Rollup, plan_bands, rollup, rollups_by_year
 from measures.models import Bureau, Measure, Pillar, Plan, PlanYear, ScheduleItem, SubPillar
@@ -25,6 +25,8 @@ class Headline:
     plan: Rollup
     status_counts: dict[str, int]
     measures: int
+    # The plan's roll-up in the previous plan year, on the same basis (None in the first year).
+    previous: Rollup | None = None
 
     @property
     def submitted(self) -> int:
@@ -47,17 +49,26 @@ class Overview:
     plan: Plan
     pillars: list[Pillar]
     stored: dict[tuple[int, str, int | None], Rollup]
+    basis: str = Basis.ENTERED
 
     def rollup(self, fiscal_year: int, level: str, pk: int | None = None) -> Rollup:
         return self.stored.get((fiscal_year, level, pk), Rollup())
 
+    def previous(self, fiscal_year: int, level: str, pk: int | None = None) -> Rollup | None:
+        """The group's roll-up a year earlier, or None in the plan's first year."""
+        if fiscal_year <= self.plan.first_fiscal_year:
+            return None
+        return self.rollup(fiscal_year - 1, level, pk)
 
-def overview(plan: Plan) -> Overview:
+
+def overview(plan: Plan, basis: str = Basis.ENTERED) -> Overview:
+    """The plan's and pillars' roll-ups on `basis` (indicators.basis) for every year."""
     return Overview(
         plan=plan,
         # Each with its number of sub-pillars, which the sub-pillar pager counts on.
         pillars=list(Pillar.objects.filter(plan=plan).annotate(subpillar_count=Count("subpillars")).order_by("order")),
-        stored=rollups_by_year(plan=plan, levels=["plan", "pillar"]),
+        stored=rollups_by_year(plan=plan, levels=["plan", "pillar"], basis=basis),
+        basis=basis,
     )
 
 
@@ -67,7 +78,12 @@ def headline(view: Overview, fiscal_year: int) -> Headline:
         plan=view.plan, fiscal_year=fiscal_year, level="plan", measures=plan_rollup.measures
     ).get(None, {})
     counts = {status: by_status.get(status, 0) for status in SubmissionStatus.values}
-    return Headline(plan=plan_rollup, status_counts=counts, measures=sum(counts.values()))
+    return Headline(
+        plan=plan_rollup,
+        status_counts=counts,
+        measures=sum(counts.values()),
+        previous=view.previous(fiscal_year, "plan"),
+    )
 
 
 @dataclass
@@ -77,6 +93,8 @@ class TreeRow:
     name: str
     pk: int
     rollup: Rollup
+    # The same group's roll-up a year earlier (same basis); None in the plan's first year.
+    previous: Rollup | None = None
 
 
 SUBPILLARS_PER_PAGE = 20
@@ -95,15 +113,30 @@ def pillar_rows(view: Overview, fiscal_year: int, page_number: str | int | None 
     )
     page = paginator.get_page(page_number)
     shown = list(page.object_list)
-    by_subpillar = rollup(plan=plan, fiscal_year=fiscal_year, level="subpillar", ids=[pk for pk, *_rest in shown])
+    ids = [pk for pk, *_rest in shown]
+    by_subpillar = rollup(plan=plan, fiscal_year=fiscal_year, level="subpillar", ids=ids, basis=view.basis)
+    has_previous = fiscal_year > plan.first_fiscal_year
+    before = (
+        rollup(plan=plan, fiscal_year=fiscal_year - 1, level="subpillar", ids=ids, basis=view.basis)
+        if has_previous
+        else {}
+    )
     rows = []
     for pillar in view.pillars:
         rows.append(
-            TreeRow("pillar", pillar.code, pillar.name, pillar.pk, view.rollup(fiscal_year, "pillar", pillar.pk))
+            TreeRow(
+                "pillar",
+                pillar.code,
+                pillar.name,
+                pillar.pk,
+                view.rollup(fiscal_year, "pillar", pillar.pk),
+                view.previous(fiscal_year, "pillar", pillar.pk),
+            )
         )
         for pk, pillar_id, code, name in shown:
             if pillar_id == pillar.pk:
-                rows.append(TreeRow("subpillar", code, name, pk, by_subpillar.get(pk, Rollup())))
+                previous = before.get(pk, Rollup()) if has_previous else None
+                rows.append(TreeRow("subpillar", code, name, pk, by_subpillar.get(pk, Rollup()), previous))
     return rows, page
 
 
@@ -164,16 +197,14 @@ def measures_at_risk_count(
     filtered queryset the list pages through; filtered by both a pillar and a bureau, no
     stored row answers, so it is counted by query."""
     plan = view.plan
-    weak = MeasureResult.objects.filter(measure=OuterRef("pk"), plan_year=plan_year).filter(
-        Q(grade__in=low_bands(plan)) | Q(outcome=MeasureResult.Outcome.UNREPORTED)
-    )
+    weak = MeasureResult.objects.filter(measure=OuterRef("pk"), plan_year=plan_year).filter(_weak_on(plan, view.basis))
     late = ScheduleItem.objects.filter(progress__plan_year=plan_year, progress__status=ProgressStatus.DELAYED)
     if pillar is not None and bureau is not None:
         return measures.filter(Q(Exists(weak)) | Q(pk__in=late.values("measure_id"))).count()
     if bureau is not None:
-        group = rollup(plan=plan, fiscal_year=plan_year.fiscal_year, level="bureau", ids=[bureau.pk]).get(
-            bureau.pk, Rollup()
-        )
+        group = rollup(
+            plan=plan, fiscal_year=plan_year.fiscal_year, level="bureau", ids=[bureau.pk], basis=view.basis
+        ).get(bureau.pk, Rollup())
     elif pillar is not None:
         group = view.rollup(plan_year.fiscal_year, "pillar", pillar.pk)
     else:
@@ -181,6 +212,18 @@ def measures_at_risk_count(
     low = sum(group.grade_counts.get(code, 0) for code in low_bands(plan)) + group.unreported
     late_only = measures.filter(pk__in=late.values("measure_id")).exclude(Exists(weak)).count()
     return low + late_only
+
+
+def _weak_on(plan: Plan, basis: str, prefix: str = "") -> Q:
+    """A measure result graded in the two lowest bands or 未報告, as `basis` sees it: a
+    graded result whose report has not reached the basis counts as 未報告."""
+    counted = Q(**{f"{prefix}basis_reached__in": reached_on(basis)})
+    graded = Q(**{f"{prefix}outcome": MeasureResult.Outcome.GRADED})
+    return (
+        (Q(**{f"{prefix}grade__in": low_bands(plan)}) & counted)
+        | Q(**{f"{prefix}outcome": MeasureResult.Outcome.UNREPORTED})
+        | (graded & ~counted)
+    )
 
 
 def _delayed(plan_year: PlanYear) -> QuerySet[ScheduleProgress]:
@@ -196,9 +239,12 @@ def low_bands(plan: Plan) -> list[str]:
     return [band.code for band in plan_bands(plan)[-2:]]
 
 
-def measures_at_risk(plan: Plan, plan_year: PlanYear, measures: QuerySet[Measure] | None = None) -> QuerySet[Measure]:
+def measures_at_risk(
+    plan: Plan, plan_year: PlanYear, measures: QuerySet[Measure] | None = None, *, basis: str = Basis.ENTERED
+) -> QuerySet[Measure]:
     """Measures graded in the two lowest bands, without a report, or with a delayed schedule
-    item, annotated with their rate, grade, outcome, delay and report status.
+    item, annotated with their rate, grade, outcome, delay and report status, as `basis`
+    sees them (a graded measure whose report has not reached it is 未報告).
 
     A queryset, so that the dashboard pages through it: its cost does not grow with the plan.
     `measures` (e.g. from a filter) narrows the list.
@@ -213,9 +259,7 @@ def measures_at_risk(plan: Plan, plan_year: PlanYear, measures: QuerySet[Measure
             year_report=FilteredRelation("submissions", condition=Q(submissions__plan_year=plan_year)),
         )
         .annotate(
-            risk_rate=F("year_result__rate"),
-            risk_grade=F("year_result__grade"),
-            risk_outcome=F("year_result__outcome"),
+            **_result_on_basis(basis),
             risk_delayed=Exists(_delayed(plan_year)),
             risk_status=Coalesce(F("year_report__status"), Value(SubmissionStatus.NOT_STARTED.value)),
         )
@@ -226,3 +270,23 @@ def measures_at_risk(plan: Plan, plan_year: PlanYear, measures: QuerySet[Measure
         .only("plan", "code", "name", "order")
         .order_by("order")
     )
+
+
+def _result_on_basis(basis: str) -> dict:
+    """The year's result columns (`year_result`) as `basis` sees them: a graded result whose
+    report has not reached the basis reads as 未報告, without a rate or grade."""
+    if basis == Basis.ENTERED:
+        return {
+            "risk_rate": F("year_result__rate"),
+            "risk_grade": F("year_result__grade"),
+            "risk_outcome": F("year_result__outcome"),
+        }
+    counted = Q(year_result__basis_reached__in=reached_on(basis))
+    return {
+        "risk_rate": Case(When(counted, then=F("year_result__rate")), default=None),
+        "risk_grade": Case(When(counted, then=F("year_result__grade")), default=Value("")),
+        "risk_outcome": Case(
+            When(counted | ~Q(year_result__outcome=MeasureResult.Outcome.GRADED), then=F("year_result__outcome")),
+            default=Value(MeasureResult.Outcome.UNREPORTED.value),
+        ),
+    }

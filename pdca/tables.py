@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from core.fiscal_year import full_label
 from core.links import link_maker, path_maker
 from core.numbers import format_rate
+from indicators.basis import Basis, counts_on
 from indicators.models import MeasureResult
 from indicators.selectors import ROLLUP_COLUMNS, Rollup, StoredRollup, plan_bands, rollup_of
 from measures.models import Measure
@@ -100,9 +101,10 @@ class MeasureTable(FastTable):
         template_name = "pdca/tables/measure_table.html"
         empty_text = _("条件に合う施策はありません。")
 
-    def __init__(self, *args, fiscal_year: int, plan_year=None, **kwargs):
+    def __init__(self, *args, fiscal_year: int, plan_year=None, basis: str = Basis.ENTERED, **kwargs):
         self.fiscal_year = fiscal_year
         self.plan_year = plan_year
+        self.basis = basis
         super().__init__(*args, **kwargs)
 
     def page_rows(self) -> list[Measure]:
@@ -130,6 +132,7 @@ class MeasureTable(FastTable):
                 result_rate=Subquery(result.values("rate")[:1]),
                 result_grade=Subquery(result.values("grade")[:1]),
                 result_outcome=Subquery(result.values("outcome")[:1]),
+                result_reached=Subquery(result.values("basis_reached")[:1]),
             )
         )
         by_id = {measure.pk: measure for measure in rows}
@@ -149,7 +152,10 @@ class MeasureTable(FastTable):
             measure.report_overdue = desk.is_overdue(measure.report_status, deadline)
             measure.url = f"{detail(measure.code)}?year={self.fiscal_year}"
             measure.target_label = full_label(measure.target_fiscal_year)
-            if measure.result_grade:
+            if measure.result_grade and not counts_on(measure.result_reached, self.basis):
+                # Below the page's basis (indicators.basis): 未報告 there.
+                measure.result_grade, measure.result_text = "", outcomes[MeasureResult.Outcome.UNREPORTED]
+            elif measure.result_grade:
                 measure.result_text = format_rate(measure.result_rate)
             else:
                 measure.result_text = outcomes.get(measure.result_outcome, "—")

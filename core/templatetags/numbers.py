@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from core.numbers import format_decimal, format_rate
+from core.numbers import format_change, format_decimal, format_rate
 
 register = template.Library()
 
@@ -21,3 +21,11 @@ def number(value, unit: str = "") -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def change_from(current, previous) -> str:
+    """``{{ rate|change_from:previous_rate }}``: ▲/▼ with the difference in percentage points."""
+    return format_change(
+        current if isinstance(current, Decimal) else None, previous if isinstance(previous, Decimal) else None
+    )

@@ -8,11 +8,13 @@ from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from core.pagination import CountedPaginator
+from indicators.basis import DEFAULT_BASIS, Basis
 from indicators.selectors import chosen_fiscal_year, plan_bands
 from measures.selectors import plan_for_request, plan_year_for
 from pdca import charts, dashboard, rights
 from pdca.filters import RiskFilter
 from pdca.models import Role
+from pdca.selectors import chosen_basis
 from pdca.tables import BureauTable, DepartmentTable, RiskTable
 
 
@@ -21,7 +23,8 @@ def dashboard_view(request):
     fiscal_year = chosen_fiscal_year(plan, request.GET.get("year"))
     plan_year = plan_year_for(plan, fiscal_year)
     bands = plan_bands(plan)
-    overview = dashboard.overview(plan)
+    basis = chosen_basis(request.user, request.GET.get("basis"))
+    overview = dashboard.overview(plan, basis)
     head = dashboard.headline(overview, fiscal_year)
     tree, subpillar_page = dashboard.pillar_rows(overview, fiscal_year, request.GET.get("sub-page"))
     years, series = dashboard.year_over_year(overview)
@@ -31,14 +34,16 @@ def dashboard_view(request):
     my_measures = set(rights.measures_owned_by(request.user, plan).values_list("pk", flat=True)) if mine else set()
     # A summary: 20 rows a table, each sorted and paged in the database.
     paging = {"per_page": 20, "paginator_class": CountedPaginator}
-    counts = dashboard.group_counts(plan_year, ["bureau", "section"])
-    bureaus = BureauTable(dashboard.group_results(plan_year, "bureau"), prefix="bureau-", plan=plan)
+    counts = dashboard.group_counts(plan_year, ["bureau", "section"], basis)
+    bureaus = BureauTable(dashboard.group_results(plan_year, "bureau", basis), prefix="bureau-", plan=plan)
     RequestConfig(request, paginate={**paging, "count": lambda: counts["bureau"]}).configure(bureaus)
-    departments = DepartmentTable(dashboard.group_results(plan_year, "section"), prefix="dept-", plan=plan, mine=mine)
+    departments = DepartmentTable(
+        dashboard.group_results(plan_year, "section", basis), prefix="dept-", plan=plan, mine=mine
+    )
     RequestConfig(request, paginate={**paging, "count": lambda: counts["section"]}).configure(departments)
     risk_filter = RiskFilter(request.GET, queryset=plan.measures.all(), plan=plan, pillars=overview.pillars)
     risks = RiskTable(
-        dashboard.measures_at_risk(plan, plan_year, risk_filter.qs),
+        dashboard.measures_at_risk(plan, plan_year, risk_filter.qs, basis=basis),
         prefix="risk-",
         fiscal_year=fiscal_year,
         low_bands=dashboard.low_bands(plan),
@@ -61,6 +66,8 @@ def dashboard_view(request):
         "plan": plan,
         "fiscal_year": fiscal_year,
         "plan_years": plan.fiscal_years,
+        "basis": basis,
+        "bases": Basis.choices if rights.may_choose_basis(request.user) else None,
         "bands": bands,
         "head": head,
         "tree": tree,
@@ -74,8 +81,15 @@ def dashboard_view(request):
         "my_measures": my_measures,
         "charts": _charts(head, tree, years, series, bands),
         "workbook_url": reverse("workbook_download") if rights.may_export(request.user) else None,
+        "query": _kept_query(request, fiscal_year, basis),
     }
     return render(request, "pdca/dashboard.html", context)
+
+
+def _kept_query(request, fiscal_year: int, basis: str) -> str:
+    """The year (and a basis other than the default) for links to other figure pages."""
+    query = f"year={fiscal_year}"
+    return query if basis == DEFAULT_BASIS else f"{query}&basis={basis}"
 
 
 def _charts(head, tree, years, series, bands) -> dict[str, charts.Figure]:

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django_tables2 import RequestConfig
 
+from indicators.basis import Basis
 from indicators.selectors import (
     chosen_fiscal_year,
     measure_achievement_table,
@@ -17,7 +18,7 @@ from measures.selectors import measure_card, measure_list, plan_for_request, pla
 from pdca import charts, rights
 from pdca.filters import MeasureFilter
 from pdca.models import Role
-from pdca.selectors import measure_history, transitions_for
+from pdca.selectors import chosen_basis, measure_history, transitions_for
 from pdca.services import submission_for
 from pdca.tables import MeasureTable
 from pdca.views.entry import conversation_context
@@ -28,8 +29,16 @@ HISTORY_PER_PAGE = 20
 
 
 def _year_context(plan, request) -> dict:
+    """The year and the basis (indicators.basis) a figure page shows."""
     fiscal_year = chosen_fiscal_year(plan, request.GET.get("year"))
-    return {"plan": plan, "fiscal_year": fiscal_year, "plan_years": plan.fiscal_years}
+    basis = chosen_basis(request.user, request.GET.get("basis"))
+    return {
+        "plan": plan,
+        "fiscal_year": fiscal_year,
+        "plan_years": plan.fiscal_years,
+        "basis": basis,
+        "bases": Basis.choices if rights.may_choose_basis(request.user) else None,
+    }
 
 
 def home_view(request):
@@ -47,10 +56,12 @@ def plan_tree_view(request):
         pillars=tree.pillars,
         page=tree.page,
         rollups={
-            level: rollup(plan=plan, fiscal_year=year, level=level, ids=shown.get(level))
+            level: rollup(plan=plan, fiscal_year=year, level=level, ids=shown.get(level), basis=context["basis"])
             for level in ("plan", "pillar", "subpillar", "field")
         },
-        results=measure_results_for_year(plan=plan, fiscal_year=year, measure_ids=tree.measure_ids),
+        results=measure_results_for_year(
+            plan=plan, fiscal_year=year, measure_ids=tree.measure_ids, basis=context["basis"]
+        ),
         bands=plan_bands(plan),
     )
     return render(request, "pdca/plan_tree.html", context)
@@ -62,7 +73,9 @@ def measure_list_view(request):
     plan_year = plan_year_for(plan, context["fiscal_year"])
     measure_filter = MeasureFilter(request.GET, queryset=measure_list(plan), plan=plan, plan_year=plan_year)
     # The table loads the year's results and reports of its page only (MeasureTable.page_rows).
-    table = MeasureTable(measure_filter.qs, fiscal_year=context["fiscal_year"], plan_year=plan_year)
+    table = MeasureTable(
+        measure_filter.qs, fiscal_year=context["fiscal_year"], plan_year=plan_year, basis=context["basis"]
+    )
     RequestConfig(request, paginate={"per_page": 100}).configure(table)
     context.update(filter=measure_filter, table=table)
     return render(request, "pdca/measure_list.html", context)

@@ -177,3 +177,46 @@ def test_only_headquarters_may_choose_the_basis(personas):
     from django.contrib.auth.models import AnonymousUser
 
     assert chosen_basis(AnonymousUser(), "approved") == Basis.SUBMITTED
+
+
+def test_an_unsubmitted_draft_does_not_move_the_viewers_dashboard(plan, client_for, personas):
+    """The issue's case: a clerk's draft of 2,000 page views (target 600,000) in R4."""
+    from django.urls import reverse
+
+    from core.numbers import format_rate
+
+    url = reverse("dashboard") + f"?year={YEAR}"
+    before = client_for("viewer").get(url).content.decode()
+    _report(personas["hq"], CODE, Decimal(2000), submit=False)
+    viewer = client_for("viewer").get(url).content.decode()
+    assert "集計基準：提出済以上" in viewer
+    assert "報告がこの基準に達していない 1 施策の実績は集計から除き" in viewer
+    draft_rate = rollup(plan=plan, fiscal_year=YEAR, level="plan", basis=Basis.ENTERED)[None].mean_rate
+    shown = f'<span class="figure">{format_rate(draft_rate)}</span>'
+    assert draft_rate is not None and shown not in viewer
+    assert '<span class="figure">—</span><span class="caption">平均達成率' in viewer
+    # A viewer cannot switch the basis; headquarters can, and then sees the draft.
+    assert shown not in client_for("viewer").get(url + "&basis=entered").content.decode()
+    assert 'name="basis"' not in viewer and 'name="basis"' in client_for("hq").get(url).content.decode()
+    hq_entered = client_for("hq").get(url + "&basis=entered").content.decode()
+    assert "集計基準：入力済すべて" in hq_entered and shown in hq_entered
+    assert before.count("未報告") <= viewer.count("未報告")
+
+
+def test_the_dashboard_shows_the_hand_written_figure_on_every_basis(plan, client_for, personas):
+    from django.urls import reverse
+
+    from core.numbers import format_rate
+
+    hq = personas["hq"]
+    _report(hq, CODE, Decimal(2000), submit=False)
+    _report(hq, "II-④-ア-01", Decimal(70), submit=True)
+    submission_approve(submission=_report(hq, "I-①-ア-01", Decimal(5), submit=True), reviewer=hq)
+    client = client_for("hq")
+    for basis in Basis.values:
+        page = client.get(reverse("dashboard") + f"?year={YEAR}&basis={basis}").content.decode()
+        graded, mean, left_out = _by_hand(plan, basis)
+        headline = page.split('<ul class="headline">', 1)[1].split("</ul>", 1)[0]
+        assert f'<span class="figure">{format_rate(mean)}</span>' in headline, basis
+        if left_out:
+            assert f"うち基準外 {left_out}。" in headline, basis

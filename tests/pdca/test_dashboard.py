@@ -18,9 +18,10 @@ from core.numbers import format_rate
 from indicators.group_results import group_results_rebuild
 from indicators.models import Actual, MeasureResult
 from indicators.selectors import rollup
-from indicators.services import actual_record
+from indicators.services import actual_record, measure_results_basis_set
 from measures.models import Measure, PlanYear
 from pdca.models import Submission
+from pdca.services import basis_reached_by
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +44,18 @@ def some_results(plan):
     record("I-①-イ-02", 2020, "120")  # 120 / 120 → A
     record("II-④-ア-01", 2020, "60")  # 60 / 80 = 75% → C
     record("I-①-ア-01", 2020, status="achieved")  # milestone → A
+    # Submitted (and two approved), so that the default basis 提出済以上 shows them all.
+    for code, status in [("I-①-ア-03", "approved"), ("I-①-イ-02", "submitted"), ("II-④-ア-01", "approved")]:
+        submitted(code, 2020, status)
+    submitted("I-①-ア-01", 2020, "submitted")
+
+
+def submitted(code: str, year: int, status: str = "submitted") -> None:
+    """Give a measure-year a report in `status`, its figures moved onto the bases it reaches."""
+    measure = Measure.objects.get(code=code)
+    plan_year = PlanYear.objects.get(plan=measure.plan, fiscal_year=year)
+    Submission.objects.update_or_create(measure=measure, plan_year=plan_year, defaults={"status": status})
+    measure_results_basis_set(plan=measure.plan, reached={(measure.pk, plan_year.pk): basis_reached_by(status)})
 
 
 def test_headline_figures_equal_the_roll_up_selector(client_for, plan, some_results):
@@ -334,14 +347,14 @@ def test_every_sub_pillar_row_shows_its_own_roll_up_for_the_year_on_every_page(c
         r'<tr class="level-subpillar"><th scope="row"><a [^>]*>(\S+) [^<]*</a></th>'
         r'<td class="num">(\d+)</td><td class="num">([^<]*)</td>'
     )
-    client = client_for("viewer")
+    client = client_for("hq")  # on 入力済すべて: a synthetic plan has no reports
     shown = {}
     for year in (2020, 2021):
         stored = rollup(plan=large, fiscal_year=year, level="subpillar")
         expected = {code: (stored[pk].measures, format_rate(stored[pk].mean_rate)) for code, pk in subpillars.items()}
         shown[year] = {}
         for number in range(1, pages + 1):
-            url = reverse("dashboard") + f"?plan={large.code}&year={year}&sub-page={number}"
+            url = reverse("dashboard") + f"?plan={large.code}&year={year}&basis=entered&sub-page={number}"
             for code, measures, rate in row.findall(client.get(url).content.decode()):
                 shown[year][code] = (int(measures), rate)
         assert shown[year] == expected, year
