@@ -9,12 +9,18 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AccountAction, AccountEvent
 from pdca import rights
+from pdca.models import Profile
 
 
 def _require_manager(user) -> None:
     decision = rights.may_manage_accounts(user)
     if not decision:
         raise PermissionDenied(decision.reason)
+
+
+def password_changed_by_owner(*, user) -> None:
+    """The user chose their own password: no longer one headquarters set."""
+    Profile.objects.filter(user=user, must_change_password=True).update(must_change_password=False)
 
 
 def lockout_clear(*, user, username: str = "", ip_address: str = "") -> int:

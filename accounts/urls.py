@@ -11,7 +11,7 @@ urlpatterns = [
     # Django's login view; a clerk then sees their notices (returns, reopenings, deadlines).
     path("login/", NoticeLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password_change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("log/", views.login_log_view, name="login_log"),
     path("log/unlock/", views.unlock_view, name="login_unlock"),

@@ -5,14 +5,25 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import account_events, lockouts_now, login_log
-from accounts.services import lockout_clear
+from accounts.services import lockout_clear, password_changed_by_owner
 from pdca import rights
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change (every validator in AUTH_PASSWORD_VALIDATORS), which also
+    ends the duty to change a password headquarters set."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        password_changed_by_owner(user=form.user)
+        return response
 
 
 class UnlockForm(forms.Form):

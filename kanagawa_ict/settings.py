@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "core.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -270,8 +272,16 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="ict-plan@localhost")
 # The address of the site, for links in e-mails (no request to build them from).
 SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
-# The demo accounts' password; used only by `seed_demo`.
+# The demo accounts' password; used only by `seed_demo`, which creates them only with DEBUG
+# (or `--allow-demo`).
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", default="demo-pass-2019")
+DEMO_ACCOUNTS_ALLOWED = DEBUG
+
+# Sessions end when the browser closes, and after DJANGO_SESSION_IDLE_MINUTES without a request
+# (accounts.middleware.IdleTimeoutMiddleware; the session's own expiry follows activity too).
+SESSION_IDLE_MINUTES = env_int("DJANGO_SESSION_IDLE_MINUTES", 30)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,5 @@
-"""Test settings: the real settings with fast hashing and a local cache. Nothing else differs."""
+"""Test settings: the real settings with fast hashing, a local cache, and demo accounts allowed.
+Nothing else differs."""
 
 import os
 
@@ -15,6 +16,8 @@ os.environ.setdefault("API_ANON_RATE", "100000/min")
 from kanagawa_ict.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The suites of every app build demo data; production settings allow it only with DEBUG.
+DEMO_ACCOUNTS_ALLOWED = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -11,7 +11,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from indicators.models import Actual, IndicatorKind, MilestoneStatus, Target
 from indicators.services import actual_record, results_recompute
@@ -41,16 +44,23 @@ DEMO_ACCOUNTS = [
 DEMO_YEARS = (2019, 2020, 2021)
 
 
-def demo_accounts_create() -> list[User]:
+def demo_accounts_create(*, allow: bool = False) -> list[User]:
+    """The demo accounts (known password): only where settings allow them (DEBUG) or when
+    asked explicitly (`seed_demo --allow-demo`), never by a production deployment by mistake."""
+    if not (allow or settings.DEMO_ACCOUNTS_ALLOWED):
+        raise PermissionDenied(
+            _("本番設定（DJANGO_DEBUG=0）ではデモアカウントを作成できません。必要なら --allow-demo を付けてください。")
+        )
     users = []
     for username, role, display_name, sections in DEMO_ACCOUNTS:
-        user, _ = User.objects.get_or_create(username=username)
+        user, _created = User.objects.get_or_create(username=username)
         user.first_name = display_name
         user.email = f"{username}@example.com"  # reminders go to the console in the demo
         user.is_staff = role == Role.HQ  # headquarters edits plan data in the admin
+        validate_password(settings.DEMO_PASSWORD, user)
         user.set_password(settings.DEMO_PASSWORD)
         user.save()
-        profile, _ = Profile.objects.update_or_create(user=user, defaults={"role": role, "is_demo": True})
+        profile, _created = Profile.objects.update_or_create(user=user, defaults={"role": role, "is_demo": True})
         profile.sections.set([Section.objects.get(bureau__name=b, name=s) for b, s in sections])
         users.append(user)
     return users

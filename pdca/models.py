@@ -26,6 +26,11 @@ class Profile(models.Model):
     role = models.CharField(_("役割"), max_length=10, choices=Role.choices, default=Role.VIEWER)
     sections = models.ManyToManyField(Section, blank=True, related_name="members", verbose_name=_("所属"))
     is_demo = models.BooleanField(_("デモアカウント"), default=False, editable=False)
+    must_change_password = models.BooleanField(
+        _("次回ログイン時にパスワード変更"),
+        default=False,
+        help_text=_("本部事務局が作成・再設定したパスワードは、本人が最初のログインで変更します。"),
+    )
 
     class Meta:
         verbose_name = _("利用者の役割")

@@ -1,3 +1,4 @@
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from indicators.models import Actual
@@ -10,8 +11,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--clear", action="store_true", help="remove demo data, keep real entries")
+        parser.add_argument(
+            "--allow-demo",
+            action="store_true",
+            help="create the demo accounts even with DJANGO_DEBUG=0 (a demonstration server)",
+        )
 
-    def handle(self, *args, clear=False, **options):
+    def handle(self, *args, clear=False, allow_demo=False, **options):
         if clear:
             demo_data_clear()
             self.stdout.write("デモデータを削除しました。")
@@ -19,7 +25,10 @@ class Command(BaseCommand):
         plan = Plan.objects.order_by("-first_fiscal_year").first()
         if plan is None:
             raise CommandError("計画がありません。先に load_plan を実行してください。")
-        demo_accounts_create()
+        try:
+            demo_accounts_create(allow=allow_demo)
+        except PermissionDenied as error:
+            raise CommandError(str(error)) from error
         if Actual.objects.filter(is_demo=True).exists():
             self.stdout.write("デモデータは作成済みです。")
         else:
