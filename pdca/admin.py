@@ -37,7 +37,16 @@ from measures.models import (
     SubProgramme,
 )
 from pdca import rights
-from pdca.models import Profile, ScheduleProgress, Submission, Transition, YearStatusChange
+from pdca.models import (
+    Message,
+    Profile,
+    ReminderSent,
+    ScheduleProgress,
+    Submission,
+    SubmissionDeadline,
+    Transition,
+    YearStatusChange,
+)
 
 
 class HqEditsMixin:
@@ -332,3 +341,27 @@ class TransitionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 @admin.register(YearStatusChange)
 class YearStatusChangeAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["plan_year", "is_open", "user", "at", "reason"]
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Written on the entry and measure pages and by the review actions (pdca.services)."""
+
+    list_display = ["submission", "kind", "author", "at"]
+    list_filter = ["kind", "submission__plan_year__fiscal_year"]
+    search_fields = ["submission__measure__code", "text"]
+
+
+@admin.register(SubmissionDeadline)
+class SubmissionDeadlineAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    """Set on the deadlines page (/deadlines/), which records who set it."""
+
+    list_display = ["plan_year", "due_on", "set_by", "updated_at"]
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """What `send_reminders` sent, to whom, and when."""
+
+    list_display = ["section", "sent_on", "reports", "recipients", "sent_at"]
+    list_filter = ["sent_on"]

@@ -134,3 +134,19 @@ def test_the_desk_pages_are_accessible_with_demo_data(page, people):
         page.goto(path)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         assert_accessible(page)
+
+
+def test_no_content_sits_outside_a_landmark(page, people):
+    """axe's moderate `region` rule: the demo banner, the messages and the pages' content all
+    sit inside landmarks."""
+    from django.core.management import call_command
+
+    from tests.browser.test_journeys import AXE
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    log_in(page, "b-staff")
+    for path in ("/entry/?year=2021", "/status/?year=2021", "/dashboard/?year=2021", "/measures/"):
+        page.goto(path)
+        expect(page.locator(".demo-banner")).to_be_visible()
+        violations = AXE.run(page).response["violations"]
+        assert [v["id"] for v in violations if v["id"] == "region"] == [], path

@@ -246,3 +246,12 @@ def test_the_desk_pages_cost_the_same_at_ten_times_the_size(client_for, plan):
         real = queries_for(client, f"{url}&plan={plan.code}")
         big = queries_for(client, f"{url}&plan={large.code}")
         assert real == big, url
+
+
+def test_the_admin_shows_messages_deadlines_and_reminders_read_only(client_for, personas):
+    personas["hq"].is_staff = True
+    personas["hq"].save()
+    client = client_for("hq")
+    for model in ("message", "submissiondeadline", "remindersent"):
+        assert client.get(f"/admin/pdca/{model}/").status_code == 200
+        assert client.get(f"/admin/pdca/{model}/add/").status_code == 403
