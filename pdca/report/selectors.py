@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 from core.fiscal_year import full_label, reiwa_label, reiwa_short
 from core.numbers import format_decimal, format_rate
 from indicators import achievement
+from indicators.basis import Basis
 from indicators.models import NO_TARGET_TEXTS, Actual, Indicator, MeasureResult, MilestoneStatus, Target
-from indicators.selectors import Rollup, plan_bands
+from indicators.selectors import Rollup, plan_bands, rollup, rollups_by_year
 from measures.models import MeasureSection, Pillar, Plan, ScheduleItem, SubPillar
 from measures.plan_settings import plan_settings
 from pdca.models import ProgressStatus, ScheduleProgress, SelfAssessment, Submission, SubmissionStatus
@@ -353,11 +354,13 @@ def report_part(*, plan: Plan, fiscal_year: int) -> ReportPart:
     final_counts: dict[str, int] = {}
     if is_period_review:
         final_counts = _finals_add(plan, pages.values(), results, bands)
-    by_year = {
-        year: _rollups(pages.values(), [page.history[index] for page in pages.values()], bands, judgements)
-        for index, year in enumerate(years)
-    }
-    this_year = by_year[fiscal_year]
+    # The roll-ups every page shows, on the report's basis (indicators.basis).
+    by_year = rollups_by_year(plan=plan, levels=["plan", "pillar"], basis=Basis.APPROVED)
+    subpillar_rollups = rollup(plan=plan, fiscal_year=fiscal_year, level="subpillar", basis=Basis.APPROVED)
+
+    def stored(year: int, level: str, pk: int | None = None) -> Rollup:
+        return by_year.get((year, level, pk), Rollup())
+
     pillars = list(Pillar.objects.filter(plan=plan).order_by("order").values_list("pk", "code", "name"))
     subpillars = list(
         SubPillar.objects.filter(pillar__plan=plan).order_by("pillar__order", "order").values_list("pk", "code", "name")
@@ -368,19 +371,17 @@ def report_part(*, plan: Plan, fiscal_year: int) -> ReportPart:
         is_period_review=is_period_review,
         bands=bands,
         judgements=judgements,
-        total=this_year[("plan", None)],
+        total=stored(fiscal_year, "plan"),
         approved=sum(1 for page in pages.values() if page.approved),
-        pillars=[group_row(code, name, this_year.get(("pillar", pk), Rollup()), bands) for pk, code, name in pillars],
-        subpillars=[
-            group_row(code, name, this_year.get(("subpillar", pk), Rollup()), bands) for pk, code, name in subpillars
-        ],
+        pillars=[group_row(code, name, stored(fiscal_year, "pillar", pk), bands) for pk, code, name in pillars],
+        subpillars=[group_row(code, name, subpillar_rollups.get(pk, Rollup()), bands) for pk, code, name in subpillars],
         trend_years=years,
         trend=[
-            TrendSeries(_("計画全体"), [by_year[year][("plan", None)].mean_rate for year in years]),
+            TrendSeries(_("計画全体"), [stored(year, "plan").mean_rate for year in years]),
             *[
                 TrendSeries(
                     _("柱%(code)s %(name)s") % {"code": code, "name": name},
-                    [by_year[year].get(("pillar", pk), Rollup()).mean_rate for year in years],
+                    [stored(year, "pillar", pk).mean_rate for year in years],
                 )
                 for pk, code, name in pillars
             ],
@@ -557,53 +558,6 @@ def _finals_add(
     return counts
 
 
-class _Tally:
-    def __init__(self) -> None:
-        self.measures = 0
-        self.rates: list[Decimal] = []
-        self.grades: dict[str, int] = defaultdict(int)
-        self.unreported = 0
-        self.no_target = 0
-
-    def add(self, result: MeasureYear) -> None:
-        self.measures += 1
-        if result.grade:
-            self.rates.append(result.rate)
-            self.grades[result.grade] += 1
-        elif result.label == Outcome.NO_TARGET.label:
-            self.no_target += 1
-        else:
-            self.unreported += 1
-
-
-def _rollups(
-    pages: Iterable[MeasurePage], results: list[MeasureYear], bands, judgements
-) -> dict[tuple[str, int | None], Rollup]:
-    """The plan's, pillars' and sub-pillars' roll-ups of the measures' results on the
-    report's basis: the mean of the graded measures' (capped) rates, as stored roll-ups are."""
-    tallies: dict[tuple[str, int | None], _Tally] = defaultdict(_Tally)
-    for page, result in zip(pages, results, strict=True):
-        for key in (("plan", None), ("pillar", page.pillar_id), ("subpillar", page.subpillar_id)):
-            tallies[key].add(result)
-    tallies.setdefault(("plan", None), _Tally())
-    return {key: _rollup_made(tally, bands, judgements) for key, tally in tallies.items()}
-
-
-def _rollup_made(tally: _Tally, bands, judgements) -> Rollup:
-    mean = achievement.mean_rate(tally.rates)
-    counts = {band.code: tally.grades.get(band.code, 0) for band in bands}
-    item = Rollup(
-        measures=tally.measures,
-        mean_rate=mean,
-        grade_counts=counts,
-        unreported=tally.unreported,
-        no_target=tally.no_target,
-        grade=achievement.grade_for(mean, bands) if mean is not None and bands else None,
-    )
-    item.judgement = achievement.judgement_for(counts.get(bands[0].code, 0) if bands else 0, item.graded, judgements)
-    return item
-
-
 def rollup_combine(rollups: list[Rollup], bands, judgements) -> Rollup:
     """Several plans' roll-ups as one: counts added, the mean weighted by graded measures."""
     total = Rollup(grade_counts=defaultdict(int))
@@ -611,6 +565,7 @@ def rollup_combine(rollups: list[Rollup], bands, judgements) -> Rollup:
     for item in rollups:
         total.measures += item.measures
         total.unreported += item.unreported
+        total.left_out += item.left_out
         total.no_target += item.no_target
         for code, count in item.grade_counts.items():
             total.grade_counts[code] += count
