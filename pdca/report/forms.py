@@ -33,14 +33,18 @@ class ReportForm(forms.Form):
         ) % {"period": plan.period_label}
         self.fields["also"].choices = [
             (other.code, f"{other.name}（{other.period_label}）")
-            for other in Plan.objects.exclude(pk=plan.pk).order_by("first_fiscal_year", "code")
+            for other in Plan.objects.order_by("first_fiscal_year", "code")
         ]
+        # Offered: the other plans; accepted: any plan (the main one is dropped in `clean`).
+        self.fields["also"].widget.choices = [c for c in self.fields["also"].choices if c[0] != plan.code]
         self.fields["also"].error_messages["invalid_choice"] = _("計画「%(value)s」はありません。")
 
     def clean(self):
         cleaned = super().clean()
         year = cleaned.get("year")
-        codes = cleaned.get("also") or []
+        # The main plan named again adds nothing.
+        codes = [code for code in cleaned.get("also") or [] if code != self.plan.code]
+        cleaned["also"] = codes
         if year is None:
             return cleaned
         others = {

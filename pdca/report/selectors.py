@@ -218,12 +218,11 @@ class ReportPart:
         rows = []
         top = self.bands[0].label if self.bands else ""
         for label, share in self.judgements:
-            rows.append(
-                (
-                    label,
-                    _("%(top)sの施策の割合が%(share)s以上") % {"top": top, "share": format_rate(Decimal(share))},
-                )
-            )
+            if Decimal(share) > 0:
+                rule = _("%(top)sの施策の割合が%(share)s以上") % {"top": top, "share": format_rate(Decimal(share))}
+            else:
+                rule = _("上記以外")
+            rows.append((label, rule))
         return rows
 
     @property
