@@ -278,3 +278,33 @@ class ReportEdition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} {self.fiscal_year} 第{self.number}版"
+
+
+class FileEventKind(models.TextChoices):
+    MEETING_WORKBOOK = "meeting_workbook", _("会議資料（Excel）のダウンロード")
+    TEMPLATE_DOWNLOAD = "template_download", _("入力テンプレートのダウンロード")
+    TEMPLATE_UPLOAD = "template_upload", _("入力テンプレートのアップロード")
+    TEMPLATE_SAVE = "template_save", _("アップロード内容の保存")
+
+
+class FileEvent(models.Model):
+    """Who took which workbook or sent which template, when, for which year: kept for
+    headquarters (who looked at the figures before the meeting, who changed what by file)."""
+
+    kind = models.CharField(_("種類"), max_length=30, choices=FileEventKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("利用者")
+    )
+    at = models.DateTimeField(_("日時"), auto_now_add=True)
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True)
+    file_name = models.CharField(_("ファイル名"), max_length=255, blank=True)
+    outcome = models.CharField(_("結果"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("Excelの記録")
+        verbose_name_plural = _("Excelの記録")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["-at"], name="file_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.user}"

@@ -25,6 +25,7 @@ from indicators.services import (
 from measures.models import Measure, Plan, PlanYear, ScheduleItem
 from pdca import rights
 from pdca.models import (
+    FileEvent,
     Message,
     MessageKind,
     ScheduleProgress,
@@ -421,3 +422,14 @@ def deadline_set(*, plan_year: PlanYear, due_on, user) -> SubmissionDeadline | N
             plan_year=plan_year, defaults={"due_on": due_on, "set_by": user}
         )
     return deadline
+
+
+def file_event_record(*, user, kind: str, fiscal_year: int | None, file_name: str = "", outcome: str = "") -> FileEvent:
+    """Keep who took a workbook or sent a template, for which year, and what came of it."""
+    return FileEvent.objects.create(
+        user=user if user.is_authenticated else None,
+        kind=kind,
+        fiscal_year=fiscal_year,
+        file_name=file_name[:255],
+        outcome=outcome[:300],
+    )

@@ -23,6 +23,7 @@ urlpatterns = [
     path("entry/upload/", workbook.workbook_upload_view, name="workbook_upload"),
     path("manage/", years.manage_view, name="manage"),
     path("years/", years.years_view, name="years"),
+    path("manage/files/", years.file_events_view, name="file_events"),
     path("years/<int:fiscal_year>/close/", years.year_close_view, name="year_close"),
     path("years/<int:fiscal_year>/reopen/", years.year_reopen_view, name="year_reopen"),
     path("report/", report.report_view, name="report"),

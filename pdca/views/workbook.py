@@ -18,7 +18,9 @@ from core.fiscal_year import reiwa_label
 from indicators.selectors import chosen_fiscal_year, default_fiscal_year
 from measures.selectors import plan_current, plan_for_request
 from pdca import rights
+from pdca.models import FileEventKind
 from pdca.selectors import chosen_basis
+from pdca.services import file_event_record
 from pdca.workbook.exports import (
     WorkbookRefused,
     meeting_workbook_filename,
@@ -57,7 +59,11 @@ def workbook_download_view(request):
     output = tempfile.TemporaryFile()
     basis = chosen_basis(request.user, request.GET.get("basis"))
     meeting_workbook_write(plan=plan, fiscal_year=fiscal_year, output=output, basis=basis)
-    return _xlsx_response(output, meeting_workbook_filename(fiscal_year))
+    filename = meeting_workbook_filename(fiscal_year)
+    file_event_record(
+        user=request.user, kind=FileEventKind.MEETING_WORKBOOK, fiscal_year=fiscal_year, file_name=filename
+    )
+    return _xlsx_response(output, filename)
 
 
 @require_GET
@@ -69,7 +75,11 @@ def workbook_template_view(request):
     plan_year = plan.years.get(fiscal_year=chosen_fiscal_year(plan, request.GET.get("year")))
     output = BytesIO()
     department_template_write(user=request.user, plan_year=plan_year, output=output)
-    return _xlsx_response(output, _("実績入力_%(year)s.xlsx") % {"year": reiwa_label(plan_year.fiscal_year)})
+    filename = _("実績入力_%(year)s.xlsx") % {"year": reiwa_label(plan_year.fiscal_year)}
+    file_event_record(
+        user=request.user, kind=FileEventKind.TEMPLATE_DOWNLOAD, fiscal_year=plan_year.fiscal_year, file_name=filename
+    )
+    return _xlsx_response(output, filename)
 
 
 @require_http_methods(["GET", "POST"])
@@ -85,13 +95,32 @@ def workbook_upload_view(request):
     if form.is_bound and form.is_valid():
         plan_year = plan.years.get(fiscal_year=form.cleaned_data["year"])
         request.session.pop(SESSION_KEY, None)
+        upload = form.cleaned_data["file"]
         try:
-            preview = template_upload_read(user=request.user, plan_year=plan_year, upload=form.cleaned_data["file"])
+            preview = template_upload_read(user=request.user, plan_year=plan_year, upload=upload)
         except UploadError as error:
             problems = error.messages
+            outcome = _("受付不可（%(count)d件の問題）") % {"count": len(problems)}
         else:
+            outcome = _("確認画面へ（変更 %(count)d 件）") % {"count": len(preview.changes)}
+        file_event_record(
+            user=request.user,
+            kind=FileEventKind.TEMPLATE_UPLOAD,
+            fiscal_year=plan_year.fiscal_year,
+            file_name=upload.name,
+            outcome=outcome,
+        )
+        if preview is not None:
             if preview.updates:
                 request.session[SESSION_KEY] = {**preview.as_session_data(), "plan": plan.code, "user": request.user.pk}
+    elif form.is_bound and request.FILES.get("file") is not None:
+        file_event_record(
+            user=request.user,
+            kind=FileEventKind.TEMPLATE_UPLOAD,
+            fiscal_year=None,
+            file_name=request.FILES["file"].name,
+            outcome=_("受付不可（ファイル・年度の確認で不可）"),
+        )
     return _page(request, plan, form, preview=preview, problems=problems)
 
 
@@ -128,5 +157,11 @@ def _confirm(request):
     except UploadError as error:
         form = TemplateUploadForm(plan=plan, initial={"year": preview.fiscal_year})
         return _page(request, plan, form, problems=error.messages)
+    file_event_record(
+        user=request.user,
+        kind=FileEventKind.TEMPLATE_SAVE,
+        fiscal_year=preview.fiscal_year,
+        outcome=_("%(count)d件の施策を保存") % {"count": count},
+    )
     messages.success(request, _("%(count)d件の施策の入力内容を保存しました。") % {"count": count})
     return redirect(f"{reverse('worklist')}?year={preview.fiscal_year}")

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from core.texts import LimitedTextField
 from measures.selectors import plan_for_request, plan_year_for, plan_years
 from pdca import rights
-from pdca.models import YearStatusChange
+from pdca.models import FileEvent, YearStatusChange
 from pdca.services import plan_year_close, plan_year_reopen
 
 
@@ -31,6 +31,16 @@ def manage_view(request):
     """Headquarters' menu of the pages that only it uses."""
     _hq_only(request)
     return render(request, "pdca/manage.html")
+
+
+def file_events_view(request):
+    """Who took the meeting workbook or a template, and who sent one back, newest first."""
+    _hq_only(request)
+    events = FileEvent.objects.select_related("user")
+    year = request.GET.get("year", "")
+    if year.isdigit():
+        events = events.filter(fiscal_year=int(year))
+    return render(request, "pdca/file_events.html", {"events": events[:300], "year": year})
 
 
 def years_view(request):
