@@ -15,4 +15,10 @@ urlpatterns = [
     path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("log/", views.login_log_view, name="login_log"),
     path("log/unlock/", views.unlock_view, name="login_unlock"),
+    path("users/", views.users_view, name="users"),
+    path("users/new/", views.user_create_view, name="user_create"),
+    path("users/import/", views.users_import_view, name="users_import"),
+    path("users/<int:pk>/", views.user_edit_view, name="user_edit"),
+    path("users/<int:pk>/active/", views.user_active_view, name="user_active"),
+    path("users/<int:pk>/password/", views.user_password_view, name="user_password"),
 ]
