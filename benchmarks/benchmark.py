@@ -39,6 +39,7 @@ from django.urls import NoReverseMatch, reverse
 from openpyxl import Workbook, load_workbook
 
 from benchmarks.synthetic import synthetic_plan_create
+from indicators import plausibility
 from indicators.models import MeasureResult
 from indicators.plan_file import plan_export, plan_export_json, plan_load
 from measures.models import Field, Measure, Pillar, PlanYear, SubPillar
@@ -541,6 +542,8 @@ class EntryPost:
                 data[f"{prefix}-status"] = "partial" if achieved else "achieved"
             else:
                 data[f"{prefix}-value"] = str(100 + self.runs)
+                # Values far from a synthetic target are confirmed, as a clerk would.
+                data[f"{prefix}-confirm"] = ",".join(plausibility.CODES)
             data[f"{prefix}-description"] = f"ベンチマーク {self.runs}"
         for item in items:
             data[f"sch-{item.pk}-status"] = "in_progress" if self.runs % 2 else "done"

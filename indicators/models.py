@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +79,11 @@ class Target(models.Model):
     plan_year = models.ForeignKey(PlanYear, on_delete=models.PROTECT, related_name="targets", verbose_name=_("年度"))
     text = models.CharField(_("目標（原文）"), max_length=300, blank=True)
     value = models.DecimalField(_("目標値"), max_digits=20, decimal_places=4, null=True, blank=True)
+    # The printed target, kept when headquarters first revises it (目標値の見直し): `text` and
+    # `value` are then the target in force, which every rate uses (indicators.services.target_revise).
+    is_revised = models.BooleanField(_("見直し済"), default=False)
+    original_text = models.CharField(_("当初の目標（原文）"), max_length=300, blank=True)
+    original_value = models.DecimalField(_("当初の目標値"), max_digits=20, decimal_places=4, null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -96,6 +102,37 @@ class Target(models.Model):
         return self.value is not None or self.text.strip() not in NO_TARGET_TEXTS
 
 
+class TargetRevision(models.Model):
+    """One revision of a year's target (目標値の見直し): from what, to what, why, from when,
+    by whom. The target row holds the target in force and the original."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("目標"))
+    previous_text = models.CharField(_("見直し前の目標（原文）"), max_length=300, blank=True)
+    previous_value = models.DecimalField(_("見直し前の目標値"), max_digits=20, decimal_places=4, null=True, blank=True)
+    text = models.CharField(_("見直し後の目標（原文）"), max_length=300, blank=True)
+    value = models.DecimalField(_("見直し後の目標値"), max_digits=20, decimal_places=4, null=True, blank=True)
+    reason = models.TextField(_("見直しの理由"), max_length=TEXT_MAX_LENGTH)
+    effective_date = models.DateField(_("適用日"))
+    revised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("見直した人"),
+    )
+    revised_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("目標値の見直し")
+        verbose_name_plural = _("目標値の見直し")
+        ordering = ["target", "effective_date", "pk"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="target_revision_has_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.target}: {self.previous_text} → {self.text}"
+
+
 class Actual(AuditedModel):
     """What a department reports for an indicator and year, with its achievement stored
     when written (see indicators.services)."""
@@ -112,6 +149,9 @@ class Actual(AuditedModel):
     raw_rate = models.DecimalField(_("達成率"), max_digits=12, decimal_places=4, null=True, blank=True)
     capped_rate = models.DecimalField(_("達成率（上限適用）"), max_digits=12, decimal_places=4, null=True, blank=True)
     grade = models.CharField(_("評価"), max_length=8, blank=True)
+    # The plausibility warnings (indicators.plausibility) the clerk confirmed when saving this
+    # value: their codes. Who and when are the row's own audit fields and history.
+    confirmed_warnings = models.JSONField(_("確認済みの注意"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("実績")

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from core.db import columns_update, rows_write_with_history, service_atomic
-from indicators import achievement
+from indicators import achievement, plausibility
 from indicators.basis import Basis
 from indicators.group_results import group_results_apply, group_results_rebuild
 from indicators.models import Actual, Indicator, MeasureResult, MilestoneStatus, Target
@@ -141,10 +141,37 @@ class ActualInput:
     value: Decimal | None = None
     milestone_status: str = ""
     description: str = ""
+    # The value as typed (for the % check), and the plausibility warnings the clerk confirmed
+    # (their codes). None: no check (the template upload confirms in its preview, demo data).
+    typed: str | None = None
+    confirmed: frozenset[str] | None = None
 
     @property
     def is_empty(self) -> bool:
         return self.value is None and not self.milestone_status
+
+
+class PlausibilityPending(Exception):
+    """Some values raise plausibility warnings the clerk has not confirmed; nothing was
+    written. `warnings` maps indicator ids to their unconfirmed warnings."""
+
+    def __init__(self, warnings: dict[int, list[plausibility.PlausibilityWarning]]):
+        self.warnings = warnings
+        super().__init__(f"{len(warnings)} indicators with unconfirmed warnings")
+
+
+def _previous_values(plan_year: PlanYear, indicators: Iterable[Indicator]) -> dict[int, Decimal | None]:
+    """The previous plan year's actual values of the cumulative indicators (one query, none
+    when there are no cumulative indicators or no previous year)."""
+    cumulative = [i.pk for i in indicators if i.cumulative]
+    if not cumulative:
+        return {}
+    rows = Actual.objects.filter(
+        indicator_id__in=cumulative,
+        plan_year__plan_id=plan_year.plan_id,
+        plan_year__fiscal_year=plan_year.fiscal_year - 1,
+    ).order_by()
+    return dict(rows.values_list("indicator_id", "value"))
 
 
 def measure_actuals_record(
@@ -181,6 +208,30 @@ def measure_actuals_record(
         year_rows = {"indicator_id__in": list(indicators), "plan_year": plan_year}
         targets = {t.indicator_id: t for t in _targets_locked(Target.objects.filter(**year_rows))}
         actuals = {a.indicator_id: a for a in Actual.objects.select_for_update().filter(**year_rows).order_by()}
+        checked = [item for item in inputs if item.confirmed is not None and item.value is not None]
+        previous = _previous_values(plan_year, [indicators[item.indicator.pk] for item in checked])
+        pending, confirmed_codes = {}, {}
+        for item in checked:
+            pk = item.indicator.pk
+            indicator, target, current = indicators[pk], targets.get(pk), actuals.get(pk)
+            warnings = plausibility.warnings_for(
+                value=item.value,
+                kind=indicator.kind,
+                unit=indicator.unit,
+                cumulative=indicator.cumulative,
+                target_value=target.value if target is not None else None,
+                previous_value=previous.get(pk),
+                typed=item.typed,
+                factor=measure.plan.plausibility_ratio,
+            )
+            # A value saved before with its warnings confirmed is not asked about again.
+            kept = set(current.confirmed_warnings) if current is not None and current.value == item.value else set()
+            waiting = plausibility.unconfirmed(warnings, item.confirmed | kept)
+            if waiting:
+                pending[pk] = waiting
+            confirmed_codes[pk] = [warning.code for warning in warnings]
+        if pending:
+            raise PlausibilityPending(pending)
         to_create: list[Actual] = []
         to_update: list[Actual] = []
         for item in inputs:
@@ -204,6 +255,9 @@ def measure_actuals_record(
                 is_demo=is_demo,
                 rules=rules,
             )
+            if pk in confirmed_codes and actual.confirmed_warnings != confirmed_codes[pk]:
+                actual.confirmed_warnings = confirmed_codes[pk]
+                changed = True
             if changed:
                 actuals[pk] = actual
                 (to_update if actual.pk else to_create).append(actual)
@@ -233,6 +287,7 @@ ACTUAL_FIELDS = [
     "capped_rate",
     "grade",
     "is_demo",
+    "confirmed_warnings",
 ]
 
 

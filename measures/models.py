@@ -50,6 +50,9 @@ class PlanSettingsQuerySet(models.QuerySet):
     bulk_create.alters_data = True
 
 
+DEFAULT_PLAUSIBILITY_FACTOR = Decimal(3)
+
+
 class Plan(models.Model):
     code = models.SlugField(_("計画コード"), max_length=50, unique=True)
     name = models.CharField(_("計画名"), max_length=200)
@@ -64,6 +67,18 @@ class Plan(models.Model):
     )
     milestone_not_achieved_rate = models.DecimalField(
         _("未達成の達成率"), max_digits=6, decimal_places=4, default=Decimal("0")
+    )
+    # A value more than this many times its target, or less than its inverse, is questioned
+    # before it is saved (indicators.plausibility): plan data, like the grade bands. Blank is
+    # the default of 3 (`plausibility_ratio`); nullable so that adding it to SQLite's table is
+    # an ALTER TABLE, which keeps the table's triggers (measures.StructureStamp).
+    plausibility_factor = models.DecimalField(
+        _("目標値との差を確認する倍率"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("実績が目標値のこの倍数を超えるか、この分の1を下回るときに確認を求めます。空欄は3倍。"),
     )
     # A new value whenever the plan's years, grade bands or judgements change (or the plan row
     # is saved): it keys the per-process copy of those rows (`measures.plan_settings`).
@@ -94,6 +109,10 @@ class Plan(models.Model):
         if update_fields is not None:
             kwargs["update_fields"] = [*update_fields, "settings_stamp"]
         super().save(*args, **kwargs)
+
+    @property
+    def plausibility_ratio(self) -> Decimal:
+        return self.plausibility_factor if self.plausibility_factor is not None else DEFAULT_PLAUSIBILITY_FACTOR
 
     @property
     def fiscal_years(self) -> list[int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django import forms
 from django.utils.text import format_lazy
@@ -44,6 +44,11 @@ class IndicatorFields:
     value: forms.BoundField | None
     status: forms.BoundField | None
     description: forms.BoundField
+    warnings: list = field(default_factory=list)
+
+    @property
+    def confirm_codes(self) -> str:
+        return ",".join(warning.code for warning in self.warnings)
 
 
 @dataclass
@@ -66,6 +71,9 @@ class EntryForm(forms.Form):
 
     def __init__(self, *args, indicators, targets, schedule_items, **kwargs):
         super().__init__(*args, **kwargs)
+        # Unconfirmed plausibility warnings by indicator id, set by the view when a save
+        # raised indicators.services.PlausibilityPending.
+        self.warnings: dict[int, list] = {}
         self.indicators = list(indicators)
         self.targets = targets  # None for a posted form until the view must show it again
         self.schedule_items = list(schedule_items)
@@ -83,6 +91,9 @@ class EntryForm(forms.Form):
                     max_length=40,
                     help_text=_("全角・半角の数字、カンマ、% のどれでも入力できます。"),
                 )
+                # Ticked beside plausibility warnings (indicators.plausibility): the codes of
+                # the warnings shown, which the clerk confirms by keeping the value.
+                self.fields[f"{prefix}-confirm"] = forms.CharField(required=False, max_length=200)
             self.fields[f"{prefix}-description"] = LimitedTextField(
                 label=_("実施内容"), widget=forms.Textarea(attrs={"rows": 2})
             )
@@ -122,6 +133,7 @@ class EntryForm(forms.Form):
                     value=self[f"{prefix}-value"] if not indicator.is_milestone else None,
                     status=self[f"{prefix}-status"] if indicator.is_milestone else None,
                     description=self[f"{prefix}-description"],
+                    warnings=self.warnings.get(indicator.pk, []),
                 )
             )
         return rows
@@ -141,6 +153,10 @@ class EntryForm(forms.Form):
                     value=data.get(f"ind-{indicator.pk}-value"),
                     milestone_status=data.get(f"ind-{indicator.pk}-status") or "",
                     description=data.get(f"ind-{indicator.pk}-description", ""),
+                    typed=None if indicator.is_milestone else self.data.get(f"ind-{indicator.pk}-value", ""),
+                    confirmed=None
+                    if indicator.is_milestone
+                    else frozenset(filter(None, (data.get(f"ind-{indicator.pk}-confirm") or "").split(","))),
                 )
                 for indicator in self.indicators
             ],

@@ -308,3 +308,26 @@ class FileEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.user}"
+
+
+class FinalReview(AuditedModel):
+    """A measure's plan-period review (総括評価): the final evaluation text, written by the
+    owning section and headquarters at the end of the plan, with the same submit / approve
+    flow as a yearly report (pdca.services.final_review_save and friends)."""
+
+    measure = models.OneToOneField(
+        Measure, on_delete=models.PROTECT, related_name="final_review", verbose_name=_("施策")
+    )
+    status = models.CharField(
+        _("状態"), max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.NOT_STARTED
+    )
+    evaluation_text = models.TextField(_("総括評価"), blank=True, max_length=TEXT_MAX_LENGTH)
+    review_comment = models.TextField(_("本部からのコメント"), blank=True, max_length=TEXT_MAX_LENGTH)
+    version = models.PositiveIntegerField(_("版"), default=0)
+
+    class Meta:
+        verbose_name = _("総括評価")
+        verbose_name_plural = _("総括評価")
+
+    def __str__(self) -> str:
+        return f"{self.measure.code} {self.get_status_display()}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,6 +17,7 @@ from core.fiscal_year import full_label
 from core.numbers import format_decimal
 from indicators.basis import DEFAULT_BASIS, Basis, basis_or_default
 from indicators.models import Actual, Indicator, MilestoneStatus, Target
+from indicators.plausibility import LABELS as PLAUSIBILITY_LABELS
 from measures.models import Measure, MeasureSection, Plan, PlanYear, ScheduleItem
 from measures.selectors import bureaus_in_plan_order, plan_years, sections_in_plan_order
 from pdca import rights
@@ -485,3 +487,23 @@ def submission_board(*, plan: Plan, fiscal_year: int) -> list[BoardRow]:
         rows.append(row(bureau.name, "", by_bureau.get(bureau.pk, {}).values()))
         rows.extend(row(bureau.name, s.name, by_section.get(s.pk, [])) for s in sections_of.get(bureau.pk, []))
     return rows
+
+
+def plausibility_flags(plan_year: PlanYear, measure_ids: Iterable[int]) -> dict[int, list[str]]:
+    """For headquarters' queue: the plausibility warnings (indicators.plausibility) the clerk
+    confirmed on each measure's actuals in the year, keyed by measure id, as Japanese labels
+    ("目標値から大きく離れた値" …), each once. Measures without any are absent. One query."""
+    rows = (
+        Actual.objects.filter(plan_year=plan_year, indicator__measure_id__in=list(measure_ids))
+        .exclude(confirmed_warnings=[])
+        .order_by()
+        .values_list("indicator__measure_id", "confirmed_warnings")
+    )
+    flags: dict[int, list[str]] = {}
+    for measure_id, codes in rows:
+        labels = flags.setdefault(measure_id, [])
+        for code in codes:
+            label = str(PLAUSIBILITY_LABELS.get(code, code))
+            if label not in labels:
+                labels.append(label)
+    return flags

@@ -43,6 +43,9 @@ class IndicatorEntry:
     value: Decimal | None = None
     milestone_status: str = ""
     description: str = ""
+    # See indicators.services.ActualInput: the text typed and the warnings confirmed (None: no check).
+    typed: str | None = None
+    confirmed: frozenset[str] | None = None
 
 
 @dataclass
@@ -171,7 +174,14 @@ def entry_save(
             measure=measure,
             plan_year=plan_year,
             inputs=[
-                ActualInput(item.indicator, item.value, item.milestone_status, item.description)
+                ActualInput(
+                    item.indicator,
+                    item.value,
+                    item.milestone_status,
+                    item.description,
+                    typed=item.typed,
+                    confirmed=item.confirmed,
+                )
                 for item in entry.indicators
             ],
             user=user,

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from core.db import HISTORY_COLUMNS, HistoryWindow, history_of, history_windows
 from indicators.models import Actual, Target
+from indicators.plausibility import CODES
 from indicators.services import target_update
 from measures.models import PlanYear
 from pdca.models import ScheduleProgress, Submission
@@ -31,6 +32,7 @@ def _save(client, value: str, status: str = "done") -> None:
         "issues_text": "",
         "next_steps_text": "",
         f"ind-{m.indicators.get().pk}-value": value,
+        f"ind-{m.indicators.get().pk}-confirm": ",".join(CODES),
     }
     for item in m.schedule_items.filter(years=plan_year):
         data[f"sch-{item.pk}-status"] = status

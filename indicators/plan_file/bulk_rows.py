@@ -36,7 +36,9 @@ def history_rows(targets: list[dict[str, Any]], history_type: str, when: datetim
         "history_change_reason": None,
     }
     tracked = [tracked_field.attname for tracked_field in history.tracked_fields]
-    return [{**{name: target[name] for name in tracked}, **recorded} for target in targets]
+    # A column the load does not write (a revision's original) takes the field's default.
+    defaults = {f.attname: f.get_default() for f in history.tracked_fields}
+    return [{**{name: target.get(name, defaults[name]) for name in tracked}, **recorded} for target in targets]
 
 
 def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> list[int]:

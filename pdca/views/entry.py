@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.fiscal_year import full_label
 from indicators.selectors import chosen_fiscal_year, plan_rules
+from indicators.services import PlausibilityPending
 from measures.selectors import measure_card, plan_for_request, plan_year_for
 from pdca import rights
 from pdca.desk import OWED_FILTER, deadline_of
@@ -101,6 +102,13 @@ def entry_view(request, code: str, fiscal_year: int):
             except ConflictError as error:
                 conflict = error.current
                 form.add_error(None, conflict_message(conflict, request.user))
+            except PlausibilityPending as pending:
+                # Nothing was written; the page shows each warning beside its field, to confirm.
+                form.warnings = pending.warnings
+                form.add_error(
+                    None,
+                    _("確認が必要な値があります。各欄の注意を確認し、この値で保存する場合はチェックを付けてください。"),
+                )
             else:
                 return _after_save(request, measure, plan_year, result)
     submission = submission_for(measure, plan_year)

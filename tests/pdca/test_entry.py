@@ -462,6 +462,7 @@ def test_a_long_history_shows_its_latest_changes_and_no_change_from_nothing(clie
     for value in range(1, 8):
         data = form_data()
         data[indicator_field()] = str(value)
+        data[indicator_field().replace("-value", "-confirm")] = "far_from_target"
         assert client.post(entry_url(), data).status_code == 302
     changes = measure_history(measure(CODE), limit=4)
     values = [(c.old, c.new) for c in changes if c.what.endswith("実績値")]
@@ -475,6 +476,7 @@ def test_the_measure_page_pages_its_history_and_keeps_dates_and_names_on_one_lin
     for value in range(1, 25):
         data = form_data()
         data[indicator_field()] = str(value)
+        data[indicator_field().replace("-value", "-confirm")] = "far_from_target"
         assert client.post(entry_url(), data).status_code == 302
     url = reverse("measure_detail", args=[CODE]) + f"?year={YEAR}"
     first = client_for("viewer").get(url).content.decode()
