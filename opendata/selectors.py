@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Max, Q
+from django.db.models import Max, Q, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -30,7 +30,15 @@ from indicators.services import stored_achievement, stored_indicator_achievement
 from measures.models import Field, Measure, MeasureSection, Pillar, Plan, ScheduleItem, SubPillar
 from measures.selectors import plan_years, plans_with_stamp
 from opendata.models import Publication
-from pdca.models import ProgressStatus, ScheduleProgress, SelfAssessment, Submission, SubmissionStatus, Transition
+from pdca.models import (
+    ProgressStatus,
+    ReportEdition,
+    ScheduleProgress,
+    SelfAssessment,
+    Submission,
+    SubmissionStatus,
+    Transition,
+)
 
 HUNDRED = Decimal(100)
 LEVELS = ("plan", "pillar", "subpillar", "field", "bureau")
@@ -90,7 +98,9 @@ def public_state(plan: Plan) -> PublicState:
     approvals = Transition.objects.filter(submission__plan_year__plan=plan).filter(
         Q(to_status=SubmissionStatus.APPROVED) | Q(from_status=SubmissionStatus.APPROVED)
     )
-    marks = approvals.aggregate(last=Max("pk"), at=Max("at"))
+    # The latest published edition of the inspection report rides along in the same query.
+    editions = ReportEdition.objects.filter(plan=plan).order_by("-pk").values("pk")[:1]
+    marks = approvals.aggregate(last=Max("pk"), at=Max("at"), edition=Max(Subquery(editions)))
     target_change = Target.history.filter(indicator__measure__plan=plan).aggregate(last=Max("history_id"))["last"]
     published_at = {year: at for _pk, year, at, withdrawn in rows if withdrawn is None}
     events = [at for _pk, _year, at, _w in rows] + [w for *_rest, w in rows if w is not None]
@@ -103,6 +113,7 @@ def public_state(plan: Plan) -> PublicState:
         rows,
         marks["last"],
         target_change,
+        marks["edition"],
     ]
     version = hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
     return PublicState(

@@ -29,6 +29,7 @@ from opendata.selectors import (
     plan_structure,
     published_year,
 )
+from pdca.report.selectors import published_editions
 
 MEASURES_PER_PAGE = 50
 
@@ -55,8 +56,11 @@ def _render(request, template: str, context: dict) -> HttpResponse:
 def home_view(request, state: PublicState):
     """The plan at a glance: each pillar, sub-pillar and field with its achievement and grade
     distribution in the chosen published year, and the plan's figure for every published year."""
+    # The inspection report's published editions (pdca), linked whether or not a year's
+    # figures are published here yet.
+    editions = published_editions(state.plan)
     if not state.years and not request.GET.get("year"):
-        return _render(request, "opendata/home.html", _page_context(state, year=None))
+        return _render(request, "opendata/home.html", _page_context(state, year=None, report_editions=editions))
     year = published_year(state, request.GET.get("year") or state.latest_year)
     data = bundle(state, [year])
     bands = plan_bands(state.plan)
@@ -85,6 +89,7 @@ def home_view(request, state: PublicState):
         pillars=pillars,
         bands=bands,
         headline=headline,
+        report_editions=editions,
     )
     return _render(request, "opendata/home.html", context)
 

@@ -26,7 +26,7 @@ from indicators.models import NO_TARGET_TEXTS, Actual, Indicator, MeasureResult,
 from indicators.selectors import Rollup, plan_bands, rollup, rollups_by_year
 from measures.models import MeasureSection, Pillar, Plan, ScheduleItem, SubPillar
 from measures.plan_settings import plan_settings
-from pdca.models import ProgressStatus, ScheduleProgress, SelfAssessment, Submission, SubmissionStatus
+from pdca.models import ProgressStatus, ReportEdition, ScheduleProgress, SelfAssessment, Submission, SubmissionStatus
 from pdca.report import charts
 
 APPROVED = SubmissionStatus.APPROVED.value
@@ -583,3 +583,33 @@ def _data_date(plan: Plan, years: list[int]) -> datetime | None:
     return Submission.objects.filter(measure__plan=plan, plan_year__fiscal_year__in=years, status=APPROVED).aggregate(
         latest=Max("updated_at")
     )["latest"]
+
+
+@dataclass(frozen=True)
+class PublishedEdition:
+    """The latest published edition of a year's report, as the public site links it."""
+
+    plan_code: str
+    fiscal_year: int
+    number: int
+    published_at: datetime
+    pages: int
+    size: int
+
+    @property
+    def year_label(self) -> str:
+        return full_label(self.fiscal_year)
+
+
+def published_editions(plan: Plan) -> list[PublishedEdition]:
+    """The latest edition of each year's published report of a plan, in year order (one
+    query, without the PDFs' bytes)."""
+    latest: dict[int, PublishedEdition] = {}
+    rows = (
+        ReportEdition.objects.filter(plan=plan)
+        .order_by("fiscal_year", "-number")
+        .values_list("fiscal_year", "number", "published_at", "pages", "size")
+    )
+    for fiscal_year, number, published_at, pages, size in rows:
+        latest.setdefault(fiscal_year, PublishedEdition(plan.code, fiscal_year, number, published_at, pages, size))
+    return list(latest.values())

@@ -196,8 +196,16 @@ def test_a_published_edition_is_kept_exactly_and_publishing_again_makes_a_new_on
     first.refresh_from_db()
     assert bytes(first.pdf) == kept
 
-    client.post(reverse("report_publish"), {"year": 2021})
+    # The public site links the latest edition, and a new edition renews its pages' version.
+    public_home = reverse("opendata:home") + f"?plan={strategy.code}"
+    home = client_for("anonymous").get(public_home)
+    link = reverse("report_edition_latest", args=[strategy.code, 2021])
+    assert f'href="{link}"' in home.content.decode() and "第1版" in home.content.decode()
+    client = client_for("hq")
+    client.post(reverse("report_publish") + f"?plan={strategy.code}", {"year": 2021})
     second = ReportEdition.objects.get(plan=strategy, fiscal_year=2021, number=2)
+    again = client_for("anonymous").get(public_home)
+    assert again["ETag"] != home["ETag"] and "第2版" in again.content.decode()
     assert second.sha256 != first.sha256
     # The public link serves the latest edition, and each edition by number, to anyone.
     public = client_for("anonymous")
