@@ -1,4 +1,4 @@
-"""Abstract models shared by the apps; `core` itself stores nothing."""
+"""Abstract models shared by the apps, and the data version that keys the cache."""
 
 from __future__ import annotations
 
@@ -27,3 +27,19 @@ class AuditedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class DataVersion(models.Model):
+    """The one row every cached copy is keyed by (`core.cache`): a `stamp` that every write
+    which changes what pages show renews, in the writer's own transaction
+    (`core.cache.data_changed`). Random rather than a counter, so that the value of a
+    rolled-back write never comes back."""
+
+    stamp = models.CharField(max_length=32, editable=False)
+
+    class Meta:
+        verbose_name = _("データの版")
+        verbose_name_plural = _("データの版")
+
+    def __str__(self) -> str:
+        return self.stamp

@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 
+from core.cache import data_changed
 from core.db import columns_update, service_atomic
 from indicators.achievement import quantize_rate
 from indicators.basis import Basis, counts_on
@@ -214,6 +215,8 @@ def group_results_rebuild(plan: Plan) -> None:
                     setattr(row, name, getattr(fresh, name))
                 to_update.append(row)
         gone = [row.pk for row in existing.values()]
+        if gone or to_update or to_create:
+            data_changed()  # the roll-ups change (core.cache)
         for chunk in _chunks(gone):
             GroupResult.objects.filter(pk__in=chunk).delete()
         columns_update(GroupResult, to_update, written)
@@ -238,6 +241,7 @@ def group_results_apply(
     changes = [c for c in changes if c[2] != c[3]]
     if not changes:
         return
+    data_changed()  # the measures' results changed (core.cache)
     groups = _memberships(plan=plan, measure_ids=sorted({measure_id for measure_id, *_ in changes}))
     tallies: dict[RowKey, _Tally] = defaultdict(_Tally)
     for measure_id, plan_year_id, old, new in changes:

@@ -16,12 +16,12 @@ from typing import NamedTuple
 
 from django.db.models import Exists, F, OuterRef
 
+from core.cache import cached
 from indicators import achievement
 from indicators.basis import Basis, reached_on, result_on_basis
 from indicators.models import Actual, GroupResult, Indicator, MeasureResult, Target
 from indicators.services import rules_with_bands, stored_achievement, stored_indicator_achievement
 from measures.models import Measure, Plan, PlanYear
-from measures.plan_settings import PlanSettings, plan_settings_derived
 from measures.selectors import plan_years
 
 # What a roll-up can be grouped by.
@@ -123,25 +123,33 @@ def rollup_of(plan: Plan, row: GroupResult | StoredRollup) -> Rollup:
 
 
 def plan_bands(plan: Plan) -> list[achievement.Band]:
-    """The plan's grade bands, best first, from the process's copy of the plan's settings."""
+    """The plan's grade bands, best first, from its settings (`Plan.settings`)."""
     return _rollup_rules(plan)[0]
 
 
 def _rollup_rules(plan: Plan) -> tuple[list[achievement.Band], list[tuple[str, Decimal]]]:
-    """The plan's grade bands and judgements, from the process's copy of the plan's settings
-    (`measures.plan_settings`), made once per Plan instance: a page grades hundreds of rows."""
-    return plan_settings_derived(plan, "_rollup_rules_cache", _rules_made)
-
-
-def _rules_made(settings: PlanSettings) -> tuple[list[achievement.Band], list[tuple[str, Decimal]]]:
+    """The plan's grade bands and judgements, from its settings (`Plan.settings`, read once
+    per request)."""
+    settings = plan.settings
     bands = [achievement.Band(code, label, min_rate) for code, label, min_rate in settings.bands]
     return bands, list(settings.judgements)
 
 
 def plan_rules(plan: Plan) -> achievement.Rules:
-    """`indicators.services.rules_for`, with the bands from the process's copy of the plan's
-    settings: for pages, and for a save whose plan row this request has just read."""
+    """`indicators.services.rules_for`, with the bands from the plan's settings
+    (`Plan.settings`): for pages, and for a save whose plan row this request has just read."""
     return rules_with_bands(plan, plan_bands(plan))
+
+
+def measure_indicators(measure: Measure) -> list[Indicator]:
+    """The measure's indicators with their parts, in order (one query), or from the cache
+    under the data version of the plan the measure was read with (`measure.plan`)."""
+    version = getattr(measure.plan, "data_version", None)
+    return cached(
+        ("measure-indicators", measure.pk),
+        version,
+        lambda: list(Indicator.objects.filter(measure=measure).select_related("subprogramme")),
+    )
 
 
 def measure_results_for_year(

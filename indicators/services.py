@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from core.cache import data_changed
 from core.db import columns_update, rows_write_with_history, service_atomic
 from indicators import achievement, plausibility
 from indicators.basis import Basis
@@ -127,6 +128,7 @@ def actual_record(
             rules=rules or rules_for(indicator.measure.plan),
         )
         if changed:
+            data_changed()  # the measure page shows the actual (core.cache)
             actual.save()
             measure_results_refresh(measures=[indicator.measure], plan_years=[plan_year])
     return actual
@@ -234,6 +236,7 @@ def measure_actuals_record(
             raise PlausibilityPending(pending)
         to_create: list[Actual] = []
         to_update: list[Actual] = []
+        removed = False
         for item in inputs:
             pk = item.indicator.pk
             current = actuals.get(pk)
@@ -241,6 +244,7 @@ def measure_actuals_record(
                 if current is not None:
                     current.delete()
                     del actuals[pk]
+                    removed = True
                 continue
             actual = current or Actual(indicator=indicators[pk], plan_year=plan_year, version=0)
             changed = _actual_fill(
@@ -261,6 +265,8 @@ def measure_actuals_record(
             if changed:
                 actuals[pk] = actual
                 (to_update if actual.pk else to_create).append(actual)
+        if to_create or to_update or removed:
+            data_changed()  # the measure page shows the actuals (core.cache)
         rows_write_with_history(Actual, to_create, to_update, ACTUAL_FIELDS, user=user, stamp="updated_at")
         rows = _ResultInputs(
             measure_ids=[measure.pk],
@@ -339,6 +345,7 @@ def target_update(*, target: Target, text: str, value: Decimal | None) -> Target
     of the measure, which locks its year's targets before reading them, waits for this
     change and computes with it, and this recomputation reads the actuals that save wrote."""
     with service_atomic():
+        data_changed()  # the measure page shows the target (core.cache)
         _targets_locked(Target.objects.filter(indicator__measure_id=target.indicator.measure_id))
         target.text, target.value = text, value
         target.full_clean(validate_unique=False, validate_constraints=False)

@@ -15,6 +15,7 @@ from pathlib import Path
 import dj_database_url
 import dj_email_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 from kanagawa_ict.env import env_bool, env_int, env_list, env_str
 
@@ -118,6 +119,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The one cache (core/cache.py, docs/architecture.md): local memory in each process by
+# default; a shared Redis when CACHE_URL (or REDIS_URL) names one, so that several app
+# servers keep one copy. Copies are keyed by the data version, so the timeout only bounds
+# how long an unused one takes room.
+CACHE_URL = env_str("CACHE_URL", default="") or env_str("REDIS_URL", default="")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r} is not a Redis URL (redis://, rediss:// or unix://).")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "kanagawa-ict",
+            "TIMEOUT": env_int("CACHE_TIMEOUT", 3600),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "TIMEOUT": env_int("CACHE_TIMEOUT", 3600),
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 5000)},
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

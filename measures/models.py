@@ -2,52 +2,26 @@
 
 from __future__ import annotations
 
-import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from core import fiscal_year
+from core.cache import cached
 
 
-def plan_settings_changed(*plans: Plan | int) -> None:
-    """Give plans a new `settings_stamp`, so that no process keeps using its copy of their
-    years, bands and judgements (`measures.plan_settings`). An instance given carries the new
-    stamp too."""
-    for plan in plans:
-        stamp = uuid.uuid4()
-        if isinstance(plan, Plan):
-            plan.settings_stamp = stamp
-            plan = plan.pk
-        Plan.objects.filter(pk=plan).update(settings_stamp=stamp)
+@dataclass(frozen=True)
+class PlanSettings:
+    """A plan's small settings rows, which nearly every page needs: its years, grade bands
+    and judgements, as plain values."""
 
-
-class PlanSettingsQuerySet(models.QuerySet):
-    """Rows of a plan's settings (its years, grade bands and judgements). A save or delete
-    changes the plan's settings stamp through signals (`measures.plan_settings`); the bulk
-    writes here, which send none, change it themselves. Raw SQL must call
-    `plan_settings_changed`."""
-
-    def update(self, **kwargs):
-        # bulk_update comes through here too, a batch at a time.
-        plan_ids = set(self.values_list("plan_id", flat=True))
-        moved_to = kwargs.get("plan_id", kwargs.get("plan"))
-        if moved_to is not None:
-            plan_ids.add(getattr(moved_to, "pk", moved_to))
-        rows = super().update(**kwargs)
-        plan_settings_changed(*sorted(plan_ids))
-        return rows
-
-    update.alters_data = True
-
-    def bulk_create(self, objs, *args, **kwargs):
-        created = super().bulk_create(objs, *args, **kwargs)
-        plan_settings_changed(*sorted({row.plan_id for row in created}))
-        return created
-
-    bulk_create.alters_data = True
+    years: tuple[tuple[int, int, bool], ...]  # (id, fiscal year, open for entry), in year order
+    bands: tuple[tuple[str, str, Decimal], ...]  # (code, label, lowest rate), best first
+    judgements: tuple[tuple[str, Decimal], ...]  # (label, lowest share), best first
 
 
 DEFAULT_PLAUSIBILITY_FACTOR = Decimal(3)
@@ -70,8 +44,7 @@ class Plan(models.Model):
     )
     # A value more than this many times its target, or less than its inverse, is questioned
     # before it is saved (indicators.plausibility): plan data, like the grade bands. Blank is
-    # the default of 3 (`plausibility_ratio`); nullable so that adding it to SQLite's table is
-    # an ALTER TABLE, which keeps the table's triggers (measures.StructureStamp).
+    # the default of 3 (`plausibility_ratio`).
     plausibility_factor = models.DecimalField(
         _("目標値との差を確認する倍率"),
         max_digits=6,
@@ -80,11 +53,6 @@ class Plan(models.Model):
         blank=True,
         help_text=_("実績が目標値のこの倍数を超えるか、この分の1を下回るときに確認を求めます。空欄は3倍。"),
     )
-    # A new value whenever the plan's years, grade bands or judgements change (or the plan row
-    # is saved): it keys the per-process copy of those rows (`measures.plan_settings`).
-    # A random value rather than a counter, so that a plan deleted and created again under the
-    # same id, or a change rolled back, can never meet an old copy.
-    settings_stamp = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         verbose_name = _("計画")
@@ -101,14 +69,38 @@ class Plan(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
-        # An instance read before a change of its years or bands carries the old stamp; saving
-        # it must not bring that stamp (and a copy made under it) back.
-        self.settings_stamp = uuid.uuid4()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = [*update_fields, "settings_stamp"]
-        super().save(*args, **kwargs)
+    @cached_property
+    def settings(self) -> PlanSettings:
+        """The plan's years, bands and judgements: read once per instance (a request reads its
+        plan once), from the cache when the plan was read with its data version
+        (`core.cache.with_data_version`)."""
+        return cached(("plan-settings", self.pk), getattr(self, "data_version", None), self._settings_read)
+
+    def _settings_read(self) -> PlanSettings:
+        years = tuple(self.years.order_by("fiscal_year").values_list("pk", "fiscal_year", "is_open"))
+        # Bands and judgements in one round trip.
+        columns = ("kind", "name", "label", "bound", "order")
+        bands = (
+            GradeBand.objects.filter(plan=self)
+            .order_by()
+            .annotate(kind=Value("band"), name=F("code"), bound=F("min_rate"))
+        )
+        judgements = (
+            ProgressJudgement.objects.filter(plan=self)
+            .order_by()
+            .annotate(kind=Value("judgement"), name=F("label"), bound=F("min_share"))
+        )
+        rows = sorted(
+            bands.values_list(*columns).union(judgements.values_list(*columns), all=True),
+            key=lambda row: (row[0], row[4]),
+        )
+        return PlanSettings(
+            years=years,
+            bands=tuple((code, label, Decimal(bound)) for kind, code, label, bound, _order in rows if kind == "band"),
+            judgements=tuple(
+                (label, Decimal(bound)) for kind, _name, label, bound, _order in rows if kind == "judgement"
+            ),
+        )
 
     @property
     def plausibility_ratio(self) -> Decimal:
@@ -130,8 +122,6 @@ class PlanYear(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="years", verbose_name=_("計画"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
     is_open = models.BooleanField(_("入力受付中"), default=True, help_text=_("所属担当者が実績を入力できる年度です。"))
-
-    objects = PlanSettingsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("計画年度")
@@ -159,8 +149,6 @@ class GradeBand(models.Model):
         _("下限達成率"), max_digits=6, decimal_places=4, help_text=_("1.00 = 100%。この値以上でこの評価になります。")
     )
     order = models.PositiveSmallIntegerField(_("順序"))
-
-    objects = PlanSettingsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("評価区分")
@@ -368,8 +356,6 @@ class ProgressJudgement(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("順序"))
 
-    objects = PlanSettingsQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("進捗判定区分")
         verbose_name_plural = _("進捗判定区分")
@@ -383,22 +369,3 @@ class ProgressJudgement(models.Model):
 
     def __str__(self) -> str:
         return self.label
-
-
-class StructureStamp(models.Model):
-    """One row: a random stamp that database triggers renew, in the same transaction, on any
-    write to the tables a measure's card is read from (plans and their years, the tree,
-    bureaus and sections, measures, their owners, parts, schedule and indicators; see
-    `indicators/migrations/0007_structure_stamp_triggers.py`). Whatever path writes them (a
-    form, the admin, a queryset update, the plan loader's raw SQL, a cascade), the stamp
-    changes with it, so a process's copy of a card keyed by the stamp
-    (`measures.selectors.measure_card`) cannot outlive the rows it was read from."""
-
-    stamp = models.UUIDField(editable=False)
-
-    class Meta:
-        verbose_name = _("計画構造の版")
-        verbose_name_plural = _("計画構造の版")
-
-    def __str__(self) -> str:
-        return str(self.stamp)

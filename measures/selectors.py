@@ -5,8 +5,6 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from functools import lru_cache, partial
-from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
 from django.db import DEFAULT_DB_ALIAS
@@ -14,34 +12,20 @@ from django.db.models import Count, FilteredRelation, Min, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from measures.models import (
-    Bureau,
-    Field,
-    Measure,
-    MeasureSection,
-    Pillar,
-    Plan,
-    PlanYear,
-    Section,
-    StructureStamp,
-    SubPillar,
-)
-from measures.plan_settings import PlanSettings, plan_settings_derived
-
-if TYPE_CHECKING:
-    from indicators.models import Indicator
+from core.cache import cached, with_data_version
+from measures.models import Bureau, Field, Measure, MeasureSection, Pillar, Plan, PlanYear, Section, SubPillar
 
 
-def plans_with_stamp() -> QuerySet[Plan]:
-    """Plans as a request reads them: each with `structure_stamp`, the current
-    StructureStamp (None before anything was written), read in the same query."""
-    return Plan.objects.annotate(structure_stamp=Subquery(StructureStamp.objects.filter(pk=1).values("stamp")))
+def plans_with_version() -> QuerySet[Plan]:
+    """Plans as a request reads them: each with `data_version` (core.cache), read in the same
+    query, which keys what the request takes from the cache."""
+    return with_data_version(Plan.objects.all())
 
 
 def plan_current(code: str | None = None) -> Plan:
     """The plan named by `code`, or by default the newest one (a successor plan replaces the
     old on screen)."""
-    plans = plans_with_stamp().order_by("-first_fiscal_year", "code")
+    plans = plans_with_version().order_by("-first_fiscal_year", "code")
     plan = plans.filter(code=code).first() if code else plans.first()
     if plan is None:
         raise Http404(_("計画が見つかりません。python manage.py load_plan で読み込んでください。"))
@@ -60,7 +44,7 @@ def plan_for_request(request) -> Plan:
     else:
         remembered = request.session.get("plan")
         # One read: a remembered plan that has since been deleted gives way to the newest.
-        plan = (plans_with_stamp().filter(code=remembered).first() if remembered else None) or plan_current()
+        plan = (plans_with_version().filter(code=remembered).first() if remembered else None) or plan_current()
     return plan
 
 
@@ -124,15 +108,11 @@ def measure_list(plan: Plan) -> QuerySet[Measure]:
 
 
 def plan_years(plan: Plan) -> list[PlanYear]:
-    """The plan's years in order, from the process's copy of the plan's settings
-    (`measures.plan_settings`), made into instances once per Plan instance (one request)."""
-    return plan_settings_derived(plan, "_plan_years_cache", partial(_years_made, plan))
-
-
-def _years_made(plan: Plan, settings: PlanSettings) -> list[PlanYear]:
+    """The plan's years in order, from its settings (`Plan.settings`)."""
     fields = ["id", "plan_id", "fiscal_year", "is_open"]
     return [
-        PlanYear.from_db(DEFAULT_DB_ALIAS, fields, (pk, plan.pk, year, is_open)) for pk, year, is_open in settings.years
+        PlanYear.from_db(DEFAULT_DB_ALIAS, fields, (pk, plan.pk, year, is_open))
+        for pk, year, is_open in plan.settings.years
     ]
 
 
@@ -164,52 +144,26 @@ class ScheduleRow:
 @dataclass(frozen=True)
 class MeasureCard:
     """What a measure page shows of the plan itself: the measure (with its field, sub-pillar
-    and pillar), its owners, its (1)/(2) parts, its yearly schedule and its indicators (with
-    their parts)."""
+    and pillar), its owners, its (1)/(2) parts and its yearly schedule. Its indicators are
+    the indicators layer's (`indicators.selectors.measure_indicators`)."""
 
     measure: Measure
     owners: list[Owner]
     subprogrammes: list[tuple[int, str]]
     schedule: list[ScheduleRow]
-    indicators: list[Indicator]
-
-    def for_request(self, plan: Plan) -> MeasureCard:
-        """The card with its own copies of the model instances, the measure's plan being the
-        request's: a kept card is shared by the process's requests and never changed."""
-        measure = copy.copy(self.measure)
-        measure.plan = plan  # the request's instance, with what it has read once (years, rules)
-        return replace(self, measure=measure, indicators=[copy.copy(indicator) for indicator in self.indicators])
-
-
-# Cards a process keeps (a few kilobytes each): every measure of a large plan's busy part.
-CARDS_KEPT = 2000
 
 
 def measure_card(plan: Plan, code: str) -> MeasureCard:
-    """The card of the plan's measure `code`, or 404.
-
-    Read in five queries (the measure with its branch of the tree, then its owners, parts,
-    schedule and indicators), and kept by the process under the plan's structure stamp when
-    the plan was read with one (`plan_for_request`): database triggers renew the stamp with
-    any write to those tables (`StructureStamp`), so a kept card is never out of date."""
-    stamp = getattr(plan, "structure_stamp", None)
-    if stamp is None:
-        card = _card_read(plan.pk, plan.fiscal_years, code)
-    else:
-        card = _card_kept(plan.pk, stamp, tuple(plan.fiscal_years), code)
-    return card.for_request(plan)
-
-
-@lru_cache(maxsize=CARDS_KEPT)
-def _card_kept(plan_id: int, _stamp, fiscal_years: tuple[int, ...], code: str) -> MeasureCard:
-    return _card_read(plan_id, fiscal_years, code)
-
-
-def measure_cards_forget() -> None:
-    """Drop the process's cards (tests start from none, so that query counts do not depend on
-    the tests run before them)."""
-    _card_kept.cache_clear()
-    _plan_choices_kept.cache_clear()
+    """The card of the plan's measure `code`, or 404: read in four queries (the measure with
+    its branch of the tree, then its owners, parts and schedule), or taken from the cache
+    under the plan's data version (`core.cache`). Each call gives its own instances, whose
+    `plan` is the request's."""
+    card = cached(("measure-card", plan.pk, code), getattr(plan, "data_version", None), lambda: _card_read(plan, code))
+    # A copy whose plan is the request's instance (with what it has read once, its settings),
+    # leaving the card as read for the cache to keep.
+    measure = copy.copy(card.measure)
+    measure.plan = plan
+    return replace(card, measure=measure)
 
 
 @dataclass(frozen=True)
@@ -220,16 +174,10 @@ class PlanChoice:
 
 
 def plan_choices(plan: Plan) -> tuple[PlanChoice, ...]:
-    """Every plan in the database, newest first, for the header's plan switcher: kept by the
-    process under the structure stamp the request's plan was read with (a write to the plans
-    renews it), so that the switcher costs no query on most pages."""
-    stamp = getattr(plan, "structure_stamp", None)
-    return _plan_choices_read() if stamp is None else _plan_choices_kept(stamp)
-
-
-@lru_cache(maxsize=4)
-def _plan_choices_kept(_stamp) -> tuple[PlanChoice, ...]:
-    return _plan_choices_read()
+    """Every plan in the database, newest first, for the header's plan switcher: from the
+    cache under the data version the request's plan was read with (`core.cache`), so that
+    the switcher costs no query on most pages."""
+    return cached(("plan-choices",), getattr(plan, "data_version", None), _plan_choices_read)
 
 
 def _plan_choices_read() -> tuple[PlanChoice, ...]:
@@ -239,10 +187,10 @@ def _plan_choices_read() -> tuple[PlanChoice, ...]:
     return tuple(PlanChoice(plan.code, plan.name, plan.period_label) for plan in plans)
 
 
-def _card_read(plan_id: int, fiscal_years, code: str) -> MeasureCard:
+def _card_read(plan: Plan, code: str) -> MeasureCard:
     # Values rather than instances where the page only shows them: model instances and
     # prefetches cost more than the queries behind them.
-    measure = Measure.objects.select_related("field__subpillar__pillar").filter(plan_id=plan_id, code=code).first()
+    measure = Measure.objects.select_related("field__subpillar__pillar").filter(plan=plan, code=code).first()
     if measure is None:
         raise Http404(_("施策 %(code)s はありません。") % {"code": code})
     owners = [
@@ -263,11 +211,10 @@ def _card_read(plan_id: int, fiscal_years, code: str) -> MeasureCard:
         if fiscal_year is not None:
             years_of[pk].add(fiscal_year)
     schedule = [
-        ScheduleRow(pk, number, name, reading, tuple(year in years_of[pk] for year in fiscal_years))
+        ScheduleRow(pk, number, name, reading, tuple(year in years_of[pk] for year in plan.fiscal_years))
         for pk, (number, name, reading) in items.items()
     ]
-    indicators = list(measure.indicators.select_related("subprogramme"))
-    return MeasureCard(measure, owners, subprogrammes, schedule, indicators)
+    return MeasureCard(measure, owners, subprogrammes, schedule)
 
 
 def fields_with_counts(plan: Plan) -> QuerySet[Field]:

@@ -28,7 +28,7 @@ from indicators.models import Actual, Indicator, IndicatorKind, MeasureResult, M
 from indicators.selectors import Rollup, measure_results_for_year, plan_bands, plan_rules, rollup
 from indicators.services import stored_achievement, stored_indicator_achievement
 from measures.models import Field, Measure, MeasureSection, Pillar, Plan, ScheduleItem, SubPillar
-from measures.selectors import plan_years, plans_with_stamp
+from measures.selectors import plan_years, plans_with_version
 from opendata.models import Publication
 from pdca.models import (
     ProgressStatus,
@@ -71,7 +71,7 @@ class PublicState:
 def public_plan(code: str | None = None) -> Plan:
     """The plan named by `code`, else the newest plan with a published year (else the newest
     plan); 404 with a message when there is none."""
-    plans = plans_with_stamp().order_by("-first_fiscal_year", "code")
+    plans = plans_with_version().order_by("-first_fiscal_year", "code")
     if code:
         plan = plans.filter(code=code).first()
         if plan is None:
@@ -108,8 +108,8 @@ def public_state(plan: Plan) -> PublicState:
         events.append(marks["at"])
     parts = [
         plan.pk,
-        plan.settings_stamp,
-        getattr(plan, "structure_stamp", ""),
+        # The plan's structure and settings: the data version (core.cache) that every write renews.
+        getattr(plan, "data_version", ""),
         rows,
         marks["last"],
         target_change,

@@ -17,6 +17,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.cache import data_changed
 from core.texts import TEXT_MAX_LENGTH, limit_widget
 from indicators.group_results import group_results_rebuild
 from indicators.models import Actual, Indicator, MeasureResult, Target
@@ -79,6 +80,20 @@ class HqEditsMixin:
 
     def has_delete_permission(self, request, obj=None):
         return rights.may_edit_plan(request.user)
+
+    # Every admin write renews the data version (core.cache), in the admin's transaction.
+    # (Inlines are saved by their page's ModelAdmin, which calls save_model first.)
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        data_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        data_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        data_changed()
 
 
 class ReadOnlyMixin(HqEditsMixin):

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.cache import data_changed
 from indicators.models import Actual, IndicatorKind, MilestoneStatus, Target
 from indicators.services import actual_record, results_recompute
 from measures.models import Plan, Section
@@ -92,6 +93,7 @@ def _plausible(indicator, value: Decimal, previous: Decimal | None) -> Decimal:
 @transaction.atomic
 def demo_data_create(plan: Plan, seed: int = 2019) -> int:
     """Create demo actuals, progress and Check/Act texts for R1–R3; returns the number of actuals."""
+    data_changed()
     rng = random.Random(seed)
     hq = User.objects.get(username="hq")
     count = 0
@@ -190,6 +192,7 @@ def demo_data_create(plan: Plan, seed: int = 2019) -> int:
 @transaction.atomic
 def demo_data_clear() -> None:
     """Remove every demo row (actuals, progress, reports) and recompute the results; real entries stay."""
+    data_changed()
     plans = list(Plan.objects.filter(measures__indicators__actuals__is_demo=True).distinct())
     Actual.objects.filter(is_demo=True).delete()
     ScheduleProgress.objects.filter(is_demo=True).delete()

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.cache import data_changed
 from core.db import rows_write_with_history
 from core.texts import text_too_long
 from indicators import achievement
@@ -99,6 +100,7 @@ def _locked_submission(measure: Measure, plan_year: PlanYear) -> Submission:
 def _transition(submission: Submission, to_status: str, user, comment: str = "") -> None:
     """Move a report (locked by the caller) to `to_status`: record the move, and move its
     measure's figures onto the bases the new status reaches (indicators.basis)."""
+    data_changed()  # the dashboard shows the report's state (core.cache)
     Transition.objects.create(
         submission=submission, from_status=submission.status, to_status=to_status, user=user, comment=comment
     )
@@ -164,6 +166,7 @@ def entry_save(
         if not decision:
             raise PermissionDenied(decision.reason)
         _entry_texts_check(entry, submission)
+        data_changed()  # progress and texts show on the dashboard too (core.cache)
         if submission.version != expected_version:
             raise ConflictError(submission)
         if any(item.indicator.measure_id != measure.pk for item in entry.indicators):

@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.management import call_command
 
 from measures.models import Measure, Plan, Section
-from measures.plan_settings import plan_settings_forget
-from measures.selectors import measure_cards_forget
 from pdca.models import Profile, Role
 
 PLAN_FILE = Path(settings.BASE_DIR) / "fixtures" / "kanagawa_ict_2019.json"
@@ -31,9 +30,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _no_plan_settings_copies():
-    plan_settings_forget()
-    measure_cards_forget()
+def _empty_cache():
+    """Every test starts with an empty cache, so that its query counts do not depend on the
+    tests run before it."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -137,3 +137,28 @@ def test_two_writers_on_the_embedded_database_wait_for_each_other_instead_of_fai
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["[]", "2"]  # no failure, and neither update lost
+
+
+def _cache_backend(**env: str) -> subprocess.CompletedProcess:
+    return run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+        DJANGO_SETTINGS_MODULE="kanagawa_ict.settings",
+        DJANGO_SECRET_KEY="a-long-random-production-secret-" + "x7Gk2pQ9" * 6,
+        **env,
+    )
+
+
+def test_the_cache_is_local_memory_unless_a_redis_url_is_given():
+    clean = {k: "" for k in ("CACHE_URL", "REDIS_URL")}
+    assert _cache_backend(**clean).stdout.splitlines()[-1] == "django.core.cache.backends.locmem.LocMemCache"
+    for name in ("CACHE_URL", "REDIS_URL"):
+        shared = _cache_backend(**{**clean, name: "redis://127.0.0.1:6379/1"})
+        assert shared.stdout.splitlines()[-1] == "django.core.cache.backends.redis.RedisCache", shared.stderr
+
+
+def test_a_cache_url_that_is_not_redis_fails_loudly():
+    result = _cache_backend(CACHE_URL="memcached://127.0.0.1:11211")
+    assert result.returncode != 0
+    assert "is not a Redis URL" in result.stderr

@@ -12,6 +12,7 @@ from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from core.cache import data_changed
 from core.db import columns_update
 from indicators.models import Indicator, Target
 from indicators.plan_file.bulk_rows import history_rows, rows_delete, rows_insert
@@ -32,7 +33,6 @@ from measures.models import (
     Section,
     SubPillar,
     SubProgramme,
-    plan_settings_changed,
 )
 
 
@@ -101,7 +101,7 @@ class _PlanWriter:
     def write(self) -> LoadSummary:
         plan = self._write_plan(self.data["plan"])
         years = self._write_years(plan)
-        settings_differ = self._write_bands(plan, self.data["plan"]) or years.differs
+        self._write_bands(plan, self.data["plan"])
         pillars, subpillars, fields = self._write_tree(plan)
         sections = self._write_sections()
         measures = self._write_measures(plan, fields.ids)
@@ -115,9 +115,6 @@ class _PlanWriter:
         # schedule row or target of the plan points there any more.
         for dropped in (fields, subpillars, pillars, years):
             dropped_delete(dropped)
-        if settings_differ:
-            # Years, bands and judgements are written in raw SQL, which tells no one.
-            plan_settings_changed(plan)
         # Targets or thresholds may have changed: stored rates and grades follow.
         results_recompute(plan=plan)
         return LoadSummary(
@@ -140,11 +137,13 @@ class _PlanWriter:
         # Locked, as update_or_create locked it: two loads of one plan take turns on PostgreSQL.
         plan = Plan.objects.select_for_update().filter(code=spec["code"]).first()
         if plan is None:
+            data_changed()
             return Plan.objects.create(code=spec["code"], **values)
         changed = [name for name, value in values.items() if getattr(plan, name) != value]
         for name in changed:
             setattr(plan, name, values[name])
         if changed:
+            data_changed()
             plan.save(update_fields=changed)
         return plan
 
@@ -154,8 +153,8 @@ class _PlanWriter:
         created_insert(years)  # years the period loses go at the end, after their targets and schedule
         return years
 
-    def _write_bands(self, plan: Plan, spec: dict) -> bool:
-        """Write the grade bands and judgements; True when the file changed any."""
+    def _write_bands(self, plan: Plan, spec: dict) -> None:
+        """Write the grade bands and judgements."""
         wanted_bands = {
             grade["code"]: {
                 "plan_id": plan.pk,
@@ -166,9 +165,7 @@ class _PlanWriter:
             }
             for order, grade in enumerate(spec["grades"], start=1)
         }
-        bands = table_diff(GradeBand, GradeBand.objects.filter(plan=plan), ("code",), wanted_bands)
-        differs = bands.differs
-        diff_write(bands)
+        diff_write(table_diff(GradeBand, GradeBand.objects.filter(plan=plan), ("code",), wanted_bands))
         wanted_judgements = {
             judgement["label"]: {
                 "plan_id": plan.pk,
@@ -181,9 +178,7 @@ class _PlanWriter:
         judgements = table_diff(
             ProgressJudgement, ProgressJudgement.objects.filter(plan=plan), ("label",), wanted_judgements
         )
-        differs = differs or judgements.differs
         diff_write(judgements)
-        return differs
 
     def _write_tree(self, plan: Plan) -> tuple[TableDiff, TableDiff, TableDiff]:
         """Pillars, sub-pillars and fields are written but not yet deleted: a field the file
@@ -435,6 +430,7 @@ def dropped_delete(diff: TableDiff) -> None:
 def changed_update(diff: TableDiff, rows: list[models.Model] | None = None) -> None:
     rows = diff.changed if rows is None else rows
     if rows:
+        data_changed()
         columns_update(diff.model, rows, diff.changed_fields)
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connections, models, router
 from django.db.transaction import TransactionManagementError
 
+from core.cache import data_changed
 from indicators.models import Target
 
 # Rows per INSERT statement on PostgreSQL, and ids per DELETE … IN (…) on either database
@@ -54,6 +55,7 @@ def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> list[i
     """
     if not rows:
         return []
+    data_changed()  # in the load's transaction (core.cache)
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
@@ -97,5 +99,7 @@ def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> list[i
 def rows_delete(model: type[models.Model], pks: list[int]) -> None:
     """Delete rows through the ORM, so that cascades, history and PROTECT (raising
     ProtectedError, which plan_load reports) apply as they would to one row."""
+    if pks:
+        data_changed()  # in the load's transaction (core.cache)
     for start in range(0, len(pks), _DELETE_BATCH_SIZE):
         model._base_manager.filter(pk__in=pks[start : start + _DELETE_BATCH_SIZE]).delete()

@@ -29,7 +29,7 @@ from opendata.selectors import (
     bundle,
     local_government_code,
     plan_structure,
-    plans_with_stamp,
+    plans_with_version,
     public_plan,
     public_state,
     published_year,
@@ -126,7 +126,7 @@ class PlanListView(PublicAPIView):
 
     def payload(self, state):
         live = Publication.objects.filter(withdrawn_at__isnull=True).values("plan_year__plan_id")
-        plans = plans_with_stamp().filter(pk__in=live).order_by("-first_fiscal_year", "code")
+        plans = plans_with_version().filter(pk__in=live).order_by("-first_fiscal_year", "code")
         return [_plan(public_state(plan)) for plan in plans]
 
 

@@ -25,7 +25,6 @@ from indicators.basis import Basis
 from indicators.models import NO_TARGET_TEXTS, Actual, Indicator, MeasureResult, MilestoneStatus, Target
 from indicators.selectors import Rollup, plan_bands, rollup, rollups_by_year
 from measures.models import MeasureSection, Pillar, Plan, ScheduleItem, SubPillar
-from measures.plan_settings import plan_settings
 from pdca.models import ProgressStatus, ReportEdition, ScheduleProgress, SelfAssessment, Submission, SubmissionStatus
 from pdca.report import charts
 
@@ -303,7 +302,7 @@ def report_part(*, plan: Plan, fiscal_year: int) -> ReportPart:
     """One plan's part, on the approved basis. A fixed number of queries."""
     years = [year for year in plan.fiscal_years if year <= fiscal_year]
     bands = plan_bands(plan)
-    judgements = list(plan_settings(plan).judgements)
+    judgements = list(plan.settings.judgements)
     measures = list(
         plan.measures.order_by("order").values_list(
             "pk",

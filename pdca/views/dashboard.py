@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
+from core.cache import cached_html
 from core.pagination import CountedPaginator
 from indicators.basis import DEFAULT_BASIS, Basis
 from indicators.selectors import chosen_fiscal_year, plan_bands
@@ -22,6 +23,17 @@ def dashboard_view(request):
     plan = plan_for_request(request)
     fiscal_year = chosen_fiscal_year(plan, request.GET.get("year"))
     plan_year = plan_year_for(plan, fiscal_year)
+    content = cached_html(
+        request,
+        "pdca/dashboard_content.html",
+        plan.data_version,
+        lambda: _dashboard_context(request, plan, plan_year),
+    )
+    return render(request, "pdca/dashboard.html", {"plan": plan, "fiscal_year": fiscal_year, "content": content})
+
+
+def _dashboard_context(request, plan, plan_year) -> dict:
+    fiscal_year = plan_year.fiscal_year
     bands = plan_bands(plan)
     basis = chosen_basis(request.user, request.GET.get("basis"))
     overview = dashboard.overview(plan, basis)
@@ -62,7 +74,7 @@ def dashboard_view(request):
             ),
         },
     ).configure(risks)
-    context = {
+    return {
         "plan": plan,
         "fiscal_year": fiscal_year,
         "plan_years": plan.fiscal_years,
@@ -83,7 +95,6 @@ def dashboard_view(request):
         "workbook_url": reverse("workbook_download") if rights.may_export(request.user) else None,
         "query": _kept_query(request, fiscal_year, basis),
     }
-    return render(request, "pdca/dashboard.html", context)
 
 
 def _kept_query(request, fiscal_year: int, basis: str) -> str:

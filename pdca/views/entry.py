@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.fiscal_year import full_label
-from indicators.selectors import chosen_fiscal_year, plan_rules
+from indicators.selectors import chosen_fiscal_year, measure_indicators, plan_rules
 from indicators.services import PlausibilityPending
 from measures.selectors import measure_card, plan_for_request, plan_year_for
 from pdca import rights
@@ -43,8 +43,8 @@ from pdca.views.typed import typed_keep, typed_key, typed_take
 
 
 def _card_year(request, code: str, fiscal_year: int):
-    """The measure's card (the process keeps it: its measure and indicators cost no query)
-    and the plan year; 404 for a measure or year the plan lacks."""
+    """The measure's card (from the cache when it holds it) and the plan year; 404 for a
+    measure or year the plan lacks."""
     plan = plan_for_request(request)
     return measure_card(plan, code), plan_year_for(plan, fiscal_year)
 
@@ -78,7 +78,7 @@ def entry_view(request, code: str, fiscal_year: int):
     # A save reads the year's targets itself, under its lock; a posted form shows them only
     # when it is rejected, so they are read below, then.
     indicators, targets, items = entry_rows(
-        measure, plan_year, with_targets=request.method != "POST", indicators=card.indicators
+        measure, plan_year, with_targets=request.method != "POST", indicators=measure_indicators(measure)
     )
     form_kwargs = {"indicators": indicators, "targets": targets, "schedule_items": items}
     conflict = None

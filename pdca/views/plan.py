@@ -6,10 +6,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django_tables2 import RequestConfig
 
+from core.cache import cached_html
 from indicators.basis import Basis
 from indicators.selectors import (
     chosen_fiscal_year,
     measure_achievement_table,
+    measure_indicators,
     measure_results_for_year,
     plan_bands,
     rollup,
@@ -49,27 +51,42 @@ def home_view(request):
 def plan_tree_view(request):
     plan = plan_for_request(request)
     context = _year_context(plan, request)
-    year = context["fiscal_year"]
+    content = cached_html(
+        request, "pdca/plan_tree_content.html", plan.data_version, lambda: _tree_context(request, context)
+    )
+    return render(request, "pdca/plan_tree.html", {**context, "content": content})
+
+
+def _tree_context(request, context: dict) -> dict:
+    plan, year = context["plan"], context["fiscal_year"]
     tree = plan_tree(plan, request.GET.get("page"))
     shown = {"subpillar": tree.subpillar_ids, "field": tree.field_ids}
-    context.update(
-        pillars=tree.pillars,
-        page=tree.page,
-        rollups={
+    return {
+        **context,
+        "pillars": tree.pillars,
+        "page": tree.page,
+        "rollups": {
             level: rollup(plan=plan, fiscal_year=year, level=level, ids=shown.get(level), basis=context["basis"])
             for level in ("plan", "pillar", "subpillar", "field")
         },
-        results=measure_results_for_year(
+        "results": measure_results_for_year(
             plan=plan, fiscal_year=year, measure_ids=tree.measure_ids, basis=context["basis"]
         ),
-        bands=plan_bands(plan),
-    )
-    return render(request, "pdca/plan_tree.html", context)
+        "bands": plan_bands(plan),
+    }
 
 
 def measure_list_view(request):
     plan = plan_for_request(request)
     context = _year_context(plan, request)
+    content = cached_html(
+        request, "pdca/measure_list_content.html", plan.data_version, lambda: _list_context(request, context)
+    )
+    return render(request, "pdca/measure_list.html", {**context, "content": content})
+
+
+def _list_context(request, context: dict) -> dict:
+    plan = context["plan"]
     plan_year = plan_year_for(plan, context["fiscal_year"])
     measure_filter = MeasureFilter(request.GET, queryset=measure_list(plan), plan=plan, plan_year=plan_year)
     # The table loads the year's results and reports of its page only (MeasureTable.page_rows).
@@ -77,8 +94,7 @@ def measure_list_view(request):
         measure_filter.qs, fiscal_year=context["fiscal_year"], plan_year=plan_year, basis=context["basis"]
     )
     RequestConfig(request, paginate={"per_page": 100}).configure(table)
-    context.update(filter=measure_filter, table=table)
-    return render(request, "pdca/measure_list.html", context)
+    return {**context, "filter": measure_filter, "table": table}
 
 
 def measure_detail_view(request, code: str):
@@ -86,7 +102,7 @@ def measure_detail_view(request, code: str):
     context = _year_context(plan, request)
     card = measure_card(plan, code)
     measure = card.measure
-    rows, results = measure_achievement_table(measure, card.indicators)
+    rows, results = measure_achievement_table(measure, measure_indicators(measure))
     plan_year = plan_year_for(plan, context["fiscal_year"])
     submission = submission_for(measure, plan_year)
     history = measure_history(

@@ -12,12 +12,12 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from measures.plan_settings import plan_settings_forget
 from openpyxl import load_workbook
 
 from accounts.models import AccountEvent
 from indicators.models import Actual, Target
 from measures.models import Plan
-from measures.plan_settings import plan_settings_forget
 from measures.selectors import measure_cards_forget
 from pdca.models import Submission, Transition
 from pdca.workbook.exports import meeting_workbook_write

@@ -25,12 +25,16 @@ def test_pages_open_on_the_latest_year_with_a_reported_actual(plan):
     assert chosen_fiscal_year(plan, "2031") == 2020
 
 
-def test_bands_and_judgements_come_in_the_plans_order_from_one_query_then_from_memory(plan):
+def test_bands_and_judgements_come_in_the_plans_order_from_one_query_then_from_the_cache(
+    plan, django_capture_on_commit_callbacks
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from core.cache import data_changed
     from indicators.selectors import _rollup_rules
     from measures.models import GradeBand, Plan, ProgressJudgement
+    from measures.selectors import plans_with_version
 
     GradeBand.objects.filter(plan=plan, code="A").update(order=99)  # A now last
     ProgressJudgement.objects.filter(plan=plan, label="遅れ").update(order=0)  # 遅れ now first
@@ -41,6 +45,10 @@ def test_bands_and_judgements_come_in_the_plans_order_from_one_query_then_from_m
     assert [b.code for b in bands] == ["B", "C", "D", "A"]
     assert [label for label, _share in judgements] == ["遅れ", "順調", "概ね順調", "やや遅れ"]
     assert judgements[2][1] == Decimal("0.6666")
+    # A plan read with its data version (as a request reads it) takes them from the cache.
+    data_changed()
+    with django_capture_on_commit_callbacks(execute=True):
+        _rollup_rules(plans_with_version().get(pk=plan.pk))
     with CaptureQueriesContext(connection) as queries:
-        assert _rollup_rules(Plan.objects.get(pk=plan.pk)) == (bands, judgements)
+        assert _rollup_rules(plans_with_version().get(pk=plan.pk)) == (bands, judgements)
     assert len(queries) == 1  # the plan row only

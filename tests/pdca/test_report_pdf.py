@@ -12,14 +12,13 @@ from io import BytesIO
 
 import pdfplumber
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 
 from core.numbers import format_rate
 from indicators.models import MeasureResult
 from measures.models import Plan
-from measures.plan_settings import plan_settings_forget
-from measures.selectors import measure_cards_forget
 from pdca.demo import demo_accounts_create, demo_data_create
 from pdca.models import ReportEdition, Submission
 from pdca.report.pdf import report_pdf
@@ -50,8 +49,7 @@ def rendered(django_db_setup, django_db_blocker) -> Rendered:
     """The real plan with its demo data (R3: some reports approved, some not), rendered for
     FY2021; the data is rolled back afterwards."""
     with django_db_blocker.unblock(), transaction.atomic():
-        plan_settings_forget()
-        measure_cards_forget()
+        cache.clear()
         plan = Plan.objects.get(code="kanagawa-ict-2019")
         demo_accounts_create()
         demo_data_create(plan)
@@ -81,8 +79,7 @@ def rendered(django_db_setup, django_db_blocker) -> Rendered:
             expected_unreported=len(measures) - len(rates) - no_target,
         )
         transaction.set_rollback(True)
-    plan_settings_forget()
-    measure_cards_forget()
+    cache.clear()
     return result
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.cache import data_changed
 from indicators.models import Indicator
 from measures.models import Measure, PlanYear, ScheduleItem
 from pdca import rights
@@ -30,6 +31,7 @@ def template_upload_apply(*, user, plan_year: PlanYear, preview: UploadPreview) 
     items = ScheduleItem.objects.in_bulk([item.item_id for update in preview.updates for item in update.progress])
     submissions = {s.measure_id: s for s in Submission.objects.filter(measure_id__in=measure_ids, plan_year=plan_year)}
     with transaction.atomic():
+        data_changed()
         for update in preview.updates:
             measure = measures.get(update.measure_id)
             if measure is None or measure.plan_id != plan_year.plan_id:
