@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, Q
@@ -42,7 +43,7 @@ from benchmarks.synthetic import synthetic_plan_create
 from indicators import plausibility
 from indicators.models import MeasureResult
 from indicators.plan_file import plan_export, plan_export_json, plan_load
-from measures.models import Field, Measure, Pillar, PlanYear, SubPillar
+from measures.models import Bureau, Field, Measure, MeasureSection, Pillar, PlanYear, Section, SubPillar
 from pdca.models import Profile, Role, Submission, SubmissionStatus
 from pdca.selectors import HISTORY_LIMIT, entry_state
 from pdca.services import report_bases_sync, submission_for
@@ -51,13 +52,16 @@ DEFAULT_SIZES = (76, 1_000, 10_000)
 FISCAL_YEAR = 2021  # R3: the latest year with actuals in a synthetic plan
 OPERATIONS = (
     "measure_list",
+    "measure_list_warm",
     "plan_tree",
+    "plan_tree_warm",
     "worklist",
     "measure_detail",
     "entry_save",
     "plan_load",
     "plan_export",
     "dashboard",
+    "dashboard_warm",
     "workbook",
     "report_html",
     "report_pdf",
@@ -341,14 +345,12 @@ class SizeRun:
     def _operations(self) -> list[Operation]:
         document = plan_export(self.plan)
         entry = EntryPost(self)
+        measure_detail = reverse("measure_detail", kwargs={"code": self.measure.code}) + self.query
         operations = [
-            Operation("measure_list", lambda: self._get(reverse("measure_list") + self.query)),
-            Operation("plan_tree", lambda: self._get(reverse("plan_tree") + self.query)),
-            Operation("worklist", lambda: self._get(reverse("worklist") + self.query)),
-            Operation(
-                "measure_detail",
-                lambda: self._get(reverse("measure_detail", kwargs={"code": self.measure.code}) + self.query),
-            ),
+            *self._page("measure_list", reverse("measure_list") + self.query, self._list_floor),
+            *self._page("plan_tree", reverse("plan_tree") + self.query, self._tree_floor),
+            Operation("worklist", lambda: self._get(reverse("worklist") + self.query), prepare=cache.clear),
+            Operation("measure_detail", lambda: self._get(measure_detail), prepare=cache.clear),
             Operation("entry_save", entry.run, prepare=entry.prepare),
             # Loading its own export updates the plan in place and changes nothing, so every run
             # does the same work; one run at 10,000 measures takes minutes, hence no warm-up.
@@ -356,11 +358,10 @@ class SizeRun:
             Operation("plan_export", lambda: plan_export_json(self.plan), trace_memory=True),
         ]
         dashboard = page_url(PAGES_IN_PROGRESS["dashboard"])
-        operations.append(
-            Operation("dashboard", lambda: self._get(dashboard + self.query), floor_for=self._rollup_floor)
-            if dashboard
-            else Operation("dashboard", None)
-        )
+        if dashboard:
+            operations.extend(self._page("dashboard", dashboard + self.query, self._rollup_floor))
+        else:
+            operations.extend([Operation("dashboard", None), Operation("dashboard_warm", None)])
         workbook = page_url(PAGES_IN_PROGRESS["workbook"])
         operations.append(
             Operation(
@@ -409,6 +410,15 @@ class SizeRun:
         report_bases_sync(plan=self.plan)
         self.reports_approved = True
 
+    def _page(self, name: str, url: str, floor_for) -> list[Operation]:
+        """A page timed twice: with the cache emptied before every run (`name`: everything
+        read and rendered), then served from a warm cache (`name_warm`: the warm-up run fills
+        it, and nothing is written in between). Both against the same floor."""
+        return [
+            Operation(name, lambda: self._get(url), prepare=cache.clear, floor_for=floor_for),
+            Operation(f"{name}_warm", lambda: self._get(url), floor_for=floor_for),
+        ]
+
     def _get(self, url: str) -> bytes:
         # secure=True: with production settings an http request is only redirected to https.
         response = self.client.get(url, secure=True)
@@ -424,8 +434,8 @@ class SizeRun:
         figure = Figure(self.size, operation.name)
         output = None
         if operation.warm_up:
-            # The first run pays for imports, template compilation and the process's first
-            # read of the plan's settings (measures.plan_settings); it is not timed.
+            # The first run pays for imports and template compilation (and fills the cache
+            # for a warm operation); it is not timed.
             operation.prepare()
             output = operation.run()
         # A floor is timed before the first run of its operation and after each run, so that
@@ -507,6 +517,59 @@ class SizeRun:
                 return cursor.fetchall()
 
         return floor
+
+    def _sql_floor(self, statements: list[tuple[str, list]]) -> Callable[[], Any]:
+        def floor() -> list[list[tuple]]:
+            with self.connection.cursor() as cursor:
+                results = []
+                for sql, params in statements:
+                    cursor.execute(sql, params)
+                    results.append(cursor.fetchall())
+                return results
+
+        return floor
+
+    def _tables(self) -> dict[type, str]:
+        models = (MeasureResult, PlanYear, Measure, MeasureSection, Section, Bureau, Field, SubPillar, Pillar)
+        return {model: model._meta.db_table for model in models}
+
+    def _list_floor(self, _output: Any) -> Callable[[], Any]:
+        """The measure list's figures by hand: the plan's measures counted, and the first page
+        (a hundred in plan order) with field, primary bureau and section, and the year's result."""
+        table, order = self._tables(), self.connection.ops.quote_name("order")
+        rows = (
+            "SELECT m.code, m.name, f.name, b.name, s.name, m.target_fiscal_year, r.grade, r.rate, r.outcome"
+            f" FROM {table[Measure]} m JOIN {table[Field]} f ON f.id = m.field_id"
+            f" LEFT JOIN {table[MeasureSection]} ms ON ms.measure_id = m.id AND ms.is_primary"
+            f" LEFT JOIN {table[Section]} s ON s.id = ms.section_id"
+            f" LEFT JOIN {table[Bureau]} b ON b.id = s.bureau_id"
+            f" LEFT JOIN {table[MeasureResult]} r ON r.measure_id = m.id AND r.plan_year_id = %s"
+            f" WHERE m.plan_id = %s ORDER BY m.{order} LIMIT 100"
+        )
+        return self._sql_floor(
+            [
+                (f"SELECT COUNT(*) FROM {table[Measure]} WHERE plan_id = %s", [self.plan.pk]),
+                (rows, [self.plan_year.pk, self.plan.pk]),
+            ]
+        )
+
+    def _tree_floor(self, _output: Any) -> Callable[[], Any]:
+        """The plan tree's first page by hand: its twenty sub-pillars' fields and measures with
+        the year's results, and each field's mean rate and grade counts."""
+        table, order = self._tables(), self.connection.ops.quote_name("order")
+        shown = (
+            f"SELECT sp.id FROM {table[SubPillar]} sp JOIN {table[Pillar]} p ON p.id = sp.pillar_id"
+            f" WHERE p.plan_id = %s ORDER BY p.{order}, sp.{order} LIMIT 20"
+        )
+        joined = (
+            f" FROM ({shown}) s JOIN {table[Field]} f ON f.subpillar_id = s.id"
+            f" JOIN {table[Measure]} m ON m.field_id = f.id"
+            f" LEFT JOIN {table[MeasureResult]} r ON r.measure_id = m.id AND r.plan_year_id = %s"
+        )
+        rows = f"SELECT s.id, f.id, f.code, f.name, m.code, m.name, r.grade, r.rate, r.outcome{joined}"
+        per_field = f"SELECT f.id, COUNT(*), AVG(r.rate), r.grade{joined} GROUP BY f.id, r.grade"
+        params = [self.plan.pk, self.plan_year.pk]
+        return self._sql_floor([(rows, params), (per_field, params)])
 
 
 class EntryPost:

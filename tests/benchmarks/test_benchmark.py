@@ -60,7 +60,10 @@ def test_the_benchmark_runs_at_the_smallest_size_and_writes_the_documented_json(
         else:
             assert row["median_ms"] is None and row["queries"] is None, row
     by_operation = {r["operation"]: r for r in results}
-    assert by_operation["measure_list"]["floor_ms"] is None and by_operation["measure_list"]["peak_mb"] is None
+    assert by_operation["worklist"]["floor_ms"] is None and by_operation["measure_list"]["peak_mb"] is None
+    for page in ("measure_list", "plan_tree", "dashboard"):  # cold and from a warm cache, against one floor
+        for operation in (page, f"{page}_warm"):
+            assert by_operation[operation]["floor_ms"] > 0 and by_operation[operation]["ratio"] > 0, operation
     assert by_operation["plan_export"]["peak_mb"] > 0
     for operation in PAGES_IN_PROGRESS:
         if by_operation[operation]["median_ms"] is not None:
