@@ -30,9 +30,11 @@ class Rollback(Exception):
 
 
 def main(page: str) -> str:
-    """The page's content (its frame holds a form token, new on every request), its charts'
-    element ids (random) left out."""
-    return re.sub(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", "", page[page.index("<main") : page.index("</main>")])
+    """The page's content, its form tokens (new on every request) and its charts' element ids
+    (random) left out."""
+    content = page[page.index("<main") : page.index("</main>")]
+    content = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", content)
+    return re.sub(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", "", content)
 
 
 def request_plan(plan):
