@@ -316,9 +316,13 @@ def test_staff_cannot_post_an_indicator_of_another_measure(client_for):
     assert not Actual.objects.filter(indicator=other).exists()
 
 
-def test_the_worklist_shows_the_clerks_measures_with_status_and_gaps(client_for, django_assert_max_num_queries):
+def test_the_worklist_shows_the_clerks_measures_with_status_and_gaps(
+    client_for, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
     client = client_for("staff")
     client.post(entry_url(), form_data())
+    with django_capture_on_commit_callbacks(execute=True):  # the plan's settings kept, as a server keeps them
+        client.get(reverse("worklist") + f"?year={YEAR}")
     # 18: a page's measures and their count, then the rows of those measures by id, the
     # year's deadline and the returns still open.
     with django_assert_max_num_queries(18):
