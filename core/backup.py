@@ -15,11 +15,13 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import transaction
 
+from core.cache import data_changed
+
 EXCLUDED = [
     "contenttypes",
     "auth.permission",
     "sessions",
-    "measures.StructureStamp",
+    "core.DataVersion",  # renewed by the restore itself
 ]
 
 
@@ -49,3 +51,4 @@ def restore_read(path: str) -> None:
         raise RestoreRefused("The database is not empty (it has users): restore only into a fresh database.")
     with transaction.atomic():
         call_command("loaddata", path, verbosity=0, stdout=StringIO())
+        data_changed()

@@ -9,16 +9,15 @@ from io import BytesIO, StringIO
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
-from measures.plan_settings import plan_settings_forget
 from openpyxl import load_workbook
 
 from accounts.models import AccountEvent
 from indicators.models import Actual, Target
 from measures.models import Plan
-from measures.selectors import measure_cards_forget
 from pdca.models import Submission, Transition
 from pdca.workbook.exports import meeting_workbook_write
 from tests.conftest import PLAN_FILE
@@ -69,8 +68,7 @@ def _history() -> tuple:
 
 
 def _snapshot(user) -> tuple:
-    plan_settings_forget()
-    measure_cards_forget()
+    cache.clear()
     return _dashboard(user), _workbook(), _history()
 
 

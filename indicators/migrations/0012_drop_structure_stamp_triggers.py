@@ -10,7 +10,7 @@ triggers = importlib.import_module("indicators.migrations.0007_structure_stamp_t
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("indicators", "0010_actual_audited_fields"),
+        ("indicators", "0011_actual_confirmed_warnings_and_more"),
     ]
 
     operations = [

@@ -6,9 +6,9 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0004_structure_stamp'),
+        ('measures', '0005_plan_plausibility_factor'),
         # The triggers that write the stamp go first.
-        ('indicators', '0011_drop_structure_stamp_triggers'),
+        ('indicators', '0012_drop_structure_stamp_triggers'),
     ]
 
     operations = [
