@@ -42,7 +42,6 @@ from pdca.workbook.layout import (
     workbook_options,
 )
 from pdca.workbook.selectors import (
-    IndicatorFigures,
     MeasureBlock,
     Summary,
     SummaryRow,
@@ -106,7 +105,9 @@ class _Context:
     formats: Formats
     workbook: Workbook
 
-    def sheet(self, name: str, columns: list[Column], *, landscape: bool, title: str) -> Sheet:
+    def sheet(
+        self, name: str, columns: list[Column], *, landscape: bool, title: str, empty_cells: bool = False
+    ) -> Sheet:
         return Sheet(
             self.workbook,
             self.formats,
@@ -116,6 +117,7 @@ class _Context:
             title=title,
             fiscal_year=self.fiscal_year,
             demo=self.demo,
+            empty_cells=empty_cells,
         )
 
 
@@ -198,7 +200,7 @@ SHEET_CONTENTS = [
 def _cover_sheet(context: _Context) -> None:
     plan, fiscal_year = context.plan, context.fiscal_year
     columns = [Column(_("項目"), 22), Column(_("内容"), 72)]
-    sheet = context.sheet(_("表紙"), columns, landscape=False, title=plan.name)
+    sheet = context.sheet(_("表紙"), columns, landscape=False, title=plan.name, empty_cells=True)
     sheet.blank(row_height(3))
     sheet.write([(plan.name, "title", 2)], height=row_height(2, 14))
     sheet.write([(_("進捗状況 会議資料"), "heading", 2)], height=row_height(1, 11))
@@ -689,88 +691,106 @@ def _list_sheet(context: _Context, blocks: list[MeasureBlock]) -> None:
 # --- 施策別 ----------------------------------------------------------------------------------
 
 
-def _measure_columns(plan: Plan) -> list[Column]:
-    columns = [Column(_("項目"), 12), Column(_("成果指標"), 20), Column(_("単位"), 6)]
-    columns += [Column(reiwa_short(year), 7) for year in plan.fiscal_years]
-    columns += [Column(_("実績"), 8.5), Column(_("達成率"), 7.5), Column(_("評価"), 5.5)]
-    return columns
+def _measure_columns(plan: Plan, fiscal_year: int) -> list[Column]:
+    short = reiwa_short(fiscal_year)
+    return [
+        Column(_("項目"), 12),
+        Column(_("内容"), 46),
+        Column(_("単位"), 5),
+        Column(_("%(year)s目標") % {"year": short}, 7.5),
+        Column(_("%(year)s実績") % {"year": short}, 7.5),
+        Column(_("達成率"), 6.5),
+        Column(_("評価"), 4.5),
+    ]
 
 
-def _measure_rows(context: _Context, block: MeasureBlock, width: int) -> list[list]:
-    """The rows of one measure's block: card, figures, report texts."""
-    plan, fiscal_year = context.plan, context.fiscal_year
+def _measure_labels(fiscal_year: int) -> dict[str, str]:
+    """The 施策別 block's fixed words, translated once for the sheet rather than per block."""
+    short = reiwa_short(fiscal_year)
+    return {
+        "owners": _("所管"),
+        "field": _("分野"),
+        "summary": _("施策概要"),
+        "goal": _("施策目標"),
+        "target_year": _("達成年度"),
+        "state": _("%(year)sの状況") % {"year": short},
+        "state_text": _("施策の達成率 %(rate)s　評価 %(grade)s　報告 %(status)s"),
+        "indicator": _("成果指標"),
+        "indicator_name": _("指標名"),
+        "unit": _("単位"),
+        "target": _("%(year)s目標") % {"year": short},
+        "actual": _("%(year)s実績") % {"year": short},
+        "rate": _("達成率"),
+        "grade": _("評価"),
+        "description": _("実施内容"),
+        "achievements": _("取組実績"),
+        "self_assessment": _("自己評価"),
+        "issues": _("課題"),
+        "next_steps": _("今後の方向性"),
+    }
+
+
+def _measure_rows(context: _Context, block: MeasureBlock, width: int, words: dict[str, str]) -> list[list]:
+    """The rows of one measure's block: card, the year's figures, report texts. Texts sit in
+    the wide second column, unmerged: a merged cell costs a written cell per column it covers."""
     grade = context.formats.grade
-    span = width - 1
+    year_index = context.plan.fiscal_years.index(context.fiscal_year)
+    state = words["state_text"] % {
+        "rate": format_rate(block.rate) if block.rate is not None else "—",
+        "grade": block.grade or "—",
+        "status": block.status_label,
+    }
     rows: list[list] = [
         [(f"{block.code}　{block.name}", "header", width)],
-        [(_("所管"), "label"), (_owners(block).replace("\n", "　"), "text", span)],
-        [(_("分野"), "label"), (block.field, "text", span)],
-        [(_("施策概要"), "label"), (block.summary, "text", span)],
-        [(_("施策目標"), "label"), (block.goal, "text", span)],
-        [(_("達成年度"), "label"), (block.target_year, "text", span)],
-        [
-            (_("%(year)sの状況") % {"year": reiwa_short(fiscal_year)}, "label"),
-            (
-                _("施策の達成率 %(rate)s　評価 %(grade)s　報告 %(status)s")
-                % {
-                    "rate": format_rate(block.rate) if block.rate is not None else "—",
-                    "grade": block.grade or "—",
-                    "status": block.status_label,
-                },
-                "text",
-                span,
-            ),
-        ],
+        [(words["owners"], "label"), (_owners(block).replace("\n", "　"), "text")],
+        [(words["field"], "label"), (block.field, "text")],
+        [(words["summary"], "label"), (block.summary, "text")],
+        [(words["goal"], "label"), (block.goal, "text")],
+        [(words["target_year"], "label"), (block.target_year, "text")],
+        [(words["state"], "label"), (state, "text")],
     ]
-    years = plan.fiscal_years
     if block.indicators:
         rows.append(
             [
-                (_("成果指標"), "header", 2),
-                None,
-                (_("単位"), "header"),
-                *((_("%(year)s目標") % {"year": reiwa_short(year)}, "header") for year in years),
-                (_("%(year)s実績") % {"year": reiwa_short(fiscal_year)}, "header"),
-                (_("達成率"), "header"),
-                (_("評価"), "header"),
+                (words[key], "header")
+                for key in ("indicator", "indicator_name", "unit", "target", "actual", "rate", "grade")
             ]
         )
         for figures in block.indicators:
-            rows.append(_indicator_cells(figures, grade))
+            rows.append(
+                [
+                    ("", "label"),
+                    (figures.name, "text"),
+                    (figures.unit, "center"),
+                    _target_cell(figures.targets[year_index]),
+                    _number_cell(figures.actual_value, figures.actual_label),
+                    (rate_value(figures.rate), "rate"),
+                    (figures.grade, grade(figures.grade)),
+                ]
+            )
             if figures.description:
-                rows.append([(_("実施内容"), "label"), (figures.description, "text", span)])
+                rows.append([(words["description"], "label"), (figures.description, "text")])
     rows += [
-        [(_("取組実績"), "label"), (block.achievements_text, "text", span)],
-        [(_("自己評価"), "label"), (block.self_assessment, "text", span)],
-        [(_("課題"), "label"), (block.issues_text, "text", span)],
-        [(_("今後の方向性"), "label"), (block.next_steps_text, "text", span)],
+        [(words["achievements"], "label"), (block.achievements_text, "text")],
+        [(words["self_assessment"], "label"), (block.self_assessment, "text")],
+        [(words["issues"], "label"), (block.issues_text, "text")],
+        [(words["next_steps"], "label"), (block.next_steps_text, "text")],
     ]
     return rows
 
 
-def _indicator_cells(figures: IndicatorFigures, grade) -> list:
-    return [
-        (figures.name, "text", 2),
-        None,
-        (figures.unit, "center"),
-        *(_target_cell(target) for target in figures.targets),
-        _number_cell(figures.actual_value, figures.actual_label),
-        (rate_value(figures.rate), "rate"),
-        (figures.grade, grade(figures.grade)),
-    ]
-
-
 def _measure_sheet(context: _Context, blocks: list[MeasureBlock]) -> None:
     plan = context.plan
-    columns = _measure_columns(plan)
+    columns = _measure_columns(plan, context.fiscal_year)
     width = len(columns)
     title = _("%(plan)s 施策別") % {"plan": plan.name}
-    sheet = context.sheet(_("施策別"), columns, landscape=False, title=title)
+    sheet = context.sheet(_("施策別"), columns, landscape=False, title=title, empty_cells=True)
     sheet.write([(title, "title", width)], height=row_height(1, 14))
     sheet.write([(_("施策ごとに、計画の内容、成果指標の目標と実績、報告の文章を示します。"), "note", width)])
     gap = row_height(1)
+    words = _measure_labels(context.fiscal_year)
     for block in blocks:
-        rows = _measure_rows(context, block, width)
+        rows = _measure_rows(context, block, width, words)
         heights = [sheet.height_of(row) for row in rows]
         sheet.keep_together(sum(heights) + gap)
         for row, height in zip(rows, heights, strict=True):

@@ -177,7 +177,8 @@ def test_rates_equal_the_selectors_to_the_last_digit(reported, basis):
             assert row["施策の達成率"] == _shown(stored.rate)
             assert row["施策の評価"] == stored.label
             block_row = next(r for r in blocks[m.code]["indicators"] if r[0] == label)
-            assert (block_row[-2], block_row[-1]) == (_shown(result.raw_rate), result.label)
+            assert block_row[4:6] == (_shown(result.raw_rate), result.label)
+            assert block_row[3] == row["R3実績"] and block_row[2] == row["R3目標"]
     # I-①-ア-02 has an actual but no submitted report: counted only on 入力済すべて.
     assert graded == (4 if basis == Basis.ENTERED else 3)
     a_row = rows[("II-④-ア-01", measure("II-④-ア-01").indicators.get().name)]
@@ -188,35 +189,18 @@ def _blocks(ws) -> dict[str, dict]:
     """The 施策別 sheet's blocks by measure code: label rows and indicator rows."""
     blocks: dict[str, dict] = {}
     current = None
-    in_indicators = False
     for row in ws.iter_rows(min_row=3, values_only=True):
         first = row[0]
         if isinstance(first, str) and "　" in first and row[1] is None and first.split("　")[0].count("-") >= 2:
             current = blocks[first.split("　")[0]] = {"title": first, "labels": {}, "indicators": []}
-            in_indicators = False
-        elif current is None or first is None:
+        elif current is None or first == "成果指標":
             continue
-        elif first == "成果指標":
-            in_indicators = True
-        elif first in (
-            "取組実績",
-            "自己評価",
-            "課題",
-            "今後の方向性",
-            "所管",
-            "分野",
-            "施策概要",
-            "施策目標",
-            "達成年度",
-        ):
-            current["labels"][first] = row[1]
-            in_indicators = first not in ("取組実績",) and in_indicators
+        elif first is None and row[1] is not None:
+            current["indicators"].append(tuple(row[1:]))  # name, unit, target, actual, rate, grade
         elif first == "実施内容":
             current["indicators"][-1] = (*current["indicators"][-1], row[1])
-        elif in_indicators:
-            current["indicators"].append(tuple(v for v in row if v is not None or True)[: len(row)])
-    for block in blocks.values():
-        block["indicators"] = [tuple(r[:1]) + tuple(r[2:]) for r in block["indicators"]]
+        elif first is not None:
+            current["labels"][first] = row[1]
     return blocks
 
 

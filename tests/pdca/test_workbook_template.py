@@ -704,3 +704,9 @@ def test_a_text_too_long_for_a_cell_is_marked_and_round_trips_as_unchanged(clien
     response = upload(client, workbook)
     assert response.context["preview"].changes == []
     assert Submission.objects.get(measure=measure(PERCENT)).achievements_text == long_text
+
+
+def test_the_instructions_print_a_plain_percent_sign(client_for):
+    lines = [row[0] for row in download(client_for("staff"))["説明"].iter_rows(values_only=True) if row[0]]
+    assert any("％も使えます" in line for line in lines)
+    assert not any("%%" in line for line in lines)
