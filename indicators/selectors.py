@@ -19,8 +19,13 @@ from django.db.models import Exists, F, OuterRef
 from core.cache import cached
 from indicators import achievement
 from indicators.basis import Basis, reached_on, result_on_basis
-from indicators.models import Actual, GroupResult, Indicator, MeasureResult, Target
-from indicators.services import rules_with_bands, stored_achievement, stored_indicator_achievement
+from indicators.models import Actual, GroupResult, Indicator, MeasureResult, Target, TargetRevision
+from indicators.services import (
+    indicator_achievement_for,
+    rules_with_bands,
+    stored_achievement,
+    stored_indicator_achievement,
+)
 from measures.models import Measure, Plan, PlanYear
 from measures.selectors import plan_years
 
@@ -263,3 +268,56 @@ def chosen_fiscal_year(plan: Plan, raw: str | None, *, default: int | None = Non
     if raw and raw.isdigit() and plan.first_fiscal_year <= int(raw) <= plan.last_fiscal_year:
         return int(raw)
     return default if default is not None else default_fiscal_year(plan)
+
+
+def target_revisions(measure: Measure) -> list[TargetRevision]:
+    """Every revision of the measure's targets (目標値の見直し), by indicator, year and date,
+    with who made it (one query)."""
+    return list(
+        TargetRevision.objects.filter(target__indicator__measure=measure)
+        .select_related("target__indicator", "target__plan_year", "revised_by")
+        .order_by("target__indicator__order", "target__plan_year__fiscal_year", "effective_date", "pk")
+    )
+
+
+@dataclass
+class RevisedTargetRate:
+    """An indicator whose target for the year was revised: its rate against the target in
+    force (the stored one) and against the original target."""
+
+    indicator: Indicator
+    target: Target
+    actual: Actual | None
+    in_force: achievement.Achievement
+    original: achievement.Achievement
+
+
+def revised_target_rates(*, plan: Plan, fiscal_year: int, limit: int = 50) -> list[RevisedTargetRate]:
+    """The year's revised targets (at most `limit`, in plan order), each with its rate against
+    the target in force and against the original: two queries."""
+    targets = list(
+        Target.objects.filter(is_revised=True, plan_year__plan=plan, plan_year__fiscal_year=fiscal_year)
+        .select_related("indicator__measure", "plan_year")
+        .order_by("indicator__measure__order", "indicator__order")[:limit]
+    )
+    actuals = {
+        a.indicator_id: a
+        for a in Actual.objects.filter(
+            indicator_id__in=[t.indicator_id for t in targets], plan_year__plan=plan, plan_year__fiscal_year=fiscal_year
+        ).order_by()
+    }
+    rules = plan_rules(plan)
+    rows = []
+    for target in targets:
+        actual = actuals.get(target.indicator_id)
+        original = Target(indicator=target.indicator, text=target.original_text, value=target.original_value)
+        rows.append(
+            RevisedTargetRate(
+                indicator=target.indicator,
+                target=target,
+                actual=actual,
+                in_force=stored_indicator_achievement(target.indicator, target, actual, rules),
+                original=indicator_achievement_for(target.indicator, original, actual, rules),
+            )
+        )
+    return rows

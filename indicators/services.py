@@ -6,6 +6,7 @@ this year?") belongs to `pdca.rights`, which every user-facing write asks first.
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,13 +15,14 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from core.cache import data_changed
 from core.db import columns_update, rows_write_with_history, service_atomic
 from indicators import achievement, plausibility
 from indicators.basis import Basis
 from indicators.group_results import group_results_apply, group_results_rebuild
-from indicators.models import Actual, Indicator, MeasureResult, MilestoneStatus, Target
+from indicators.models import Actual, Indicator, MeasureResult, MilestoneStatus, Target, TargetRevision
 from measures.models import Measure, Plan, PlanYear
 
 
@@ -588,3 +590,61 @@ def plan_results_basis_set(*, plan: Plan, reached: dict[tuple[int, int], str]) -
                 changed.append(row)
         columns_update(MeasureResult, changed, ["basis_reached"])
         group_results_rebuild(plan)
+
+
+def target_revise(
+    *,
+    target: Target,
+    text: str,
+    value: Decimal | None,
+    reason: str,
+    effective_date: datetime.date,
+    user: AbstractBaseUser | None,
+) -> TargetRevision:
+    """Revise a year's target (目標値の見直し, headquarters): keep the original on the target
+    the first time, record the revision with its reason and effective date, and recompute the
+    measure's rates against the target now in force. Nothing is written on a bad input."""
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = _("見直しの理由を入力してください。")
+    if not text.strip():
+        errors["value"] = _("見直し後の目標値を入力してください。")
+    plan = target.indicator.measure.plan
+    first, last = plan_period_dates(plan)
+    if not first <= effective_date <= last:
+        errors["effective_date"] = _("適用日は計画期間（%(first)s〜%(last)s）の日付を入力してください。") % {
+            "first": f"{first.year}年{first.month}月{first.day}日",
+            "last": f"{last.year}年{last.month}月{last.day}日",
+        }
+    if errors:
+        raise ValidationError(errors)
+    with service_atomic():
+        _targets_locked(Target.objects.filter(indicator__measure_id=target.indicator.measure_id))
+        target.refresh_from_db()
+        revision = TargetRevision(
+            target=target,
+            previous_text=target.text,
+            previous_value=target.value,
+            text=text.strip(),
+            value=value,
+            reason=reason.strip(),
+            effective_date=effective_date,
+            revised_by=user if user is not None and user.is_authenticated else None,
+        )
+        revision.full_clean(exclude=["target", "revised_by"])
+        if not target.is_revised:
+            target.is_revised = True
+            target.original_text, target.original_value = target.text, target.value
+        target.text, target.value = revision.text, value
+        target.full_clean(validate_unique=False, validate_constraints=False)
+        target.save()
+        revision.save()
+        results_recompute(plan=plan, measures=[target.indicator.measure])
+        data_changed()  # the measure page and the dashboard show the revision (core.cache)
+    return revision
+
+
+def plan_period_dates(plan: Plan) -> tuple[datetime.date, datetime.date]:
+    """The plan period's first and last day: 1 April of its first fiscal year to 31 March
+    after its last."""
+    return datetime.date(plan.first_fiscal_year, 4, 1), datetime.date(plan.last_fiscal_year + 1, 3, 31)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pdca.views import dashboard, entry, plan, report, review, workbook, years
+from pdca.views import dashboard, entry, plan, report, review, targets, workbook, years
 
 urlpatterns = [
     path("", plan.home_view, name="home"),
@@ -8,6 +8,7 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard_view, name="dashboard"),
     path("measures/", plan.measure_list_view, name="measure_list"),
     path("measures/<str:code>/", plan.measure_detail_view, name="measure_detail"),
+    path("measures/<str:code>/targets/<int:target_id>/revise/", targets.target_revise_view, name="target_revise"),
     path("entry/", entry.worklist_view, name="worklist"),
     path("entry/<str:code>/<int:fiscal_year>/", entry.entry_view, name="entry"),
     path("entry/<str:code>/<int:fiscal_year>/messages/", entry.message_post_view, name="message_post"),

@@ -10,7 +10,7 @@ from django_tables2 import RequestConfig
 from core.cache import cached_html
 from core.pagination import CountedPaginator
 from indicators.basis import DEFAULT_BASIS, Basis
-from indicators.selectors import chosen_fiscal_year, plan_bands
+from indicators.selectors import chosen_fiscal_year, plan_bands, revised_target_rates
 from measures.selectors import plan_for_request, plan_year_for
 from pdca import charts, dashboard, rights
 from pdca.filters import RiskFilter
@@ -94,6 +94,7 @@ def _dashboard_context(request, plan, plan_year) -> dict:
         "charts": _charts(head, tree, years, series, bands),
         "workbook_url": reverse("workbook_download") if rights.may_export(request.user) else None,
         "query": _kept_query(request, fiscal_year, basis),
+        "revised": revised_target_rates(plan=plan, fiscal_year=fiscal_year),
     }
 
 

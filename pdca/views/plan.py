@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django_tables2 import RequestConfig
 
 from core.cache import cached_html
-from indicators.basis import Basis
+from indicators.basis import Basis, result_on_basis
 from indicators.selectors import (
     chosen_fiscal_year,
     measure_achievement_table,
@@ -15,6 +15,7 @@ from indicators.selectors import (
     measure_results_for_year,
     plan_bands,
     rollup,
+    target_revisions,
 )
 from measures.selectors import measure_card, measure_list, plan_for_request, plan_tree, plan_year_for
 from pdca import charts, rights
@@ -102,7 +103,13 @@ def measure_detail_view(request, code: str):
     context = _year_context(plan, request)
     card = measure_card(plan, code)
     measure = card.measure
-    rows, results = measure_achievement_table(measure, measure_indicators(measure))
+    rows, stored = measure_achievement_table(measure, measure_indicators(measure))
+    # The measure's own result per year, as the page's basis sees it, with the change from the year before.
+    results = {year: result_on_basis(result, context["basis"]) for year, result in stored.items()}
+    measure_years = [
+        (year, results.get(year), results.get(year - 1) if year > plan.first_fiscal_year else None)
+        for year in plan.fiscal_years
+    ]
     plan_year = plan_year_for(plan, context["fiscal_year"])
     submission = submission_for(measure, plan_year)
     history = measure_history(
@@ -116,6 +123,9 @@ def measure_detail_view(request, code: str):
         card=card,
         indicator_rows=rows,
         measure_results=results,
+        measure_years=measure_years,
+        revisions=target_revisions(measure),
+        may_revise_targets=rights.may_edit_plan(request.user),
         submission=submission,
         may_edit=rights.may_edit(request.user, measure, plan_year, submission),
         may_review=rights.may_review(request.user, submission if submission.pk else None, plan_year),
