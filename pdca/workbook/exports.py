@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from xlsxwriter.workbook import Workbook
 
 from core.fiscal_year import full_label, reiwa_label, reiwa_short
-from core.numbers import format_rate
+from core.numbers import format_decimal, format_rate
 from indicators.basis import DEFAULT_BASIS, Basis
 from indicators.models import Actual, MeasureResult
 from indicators.selectors import rollups_by_year
@@ -42,6 +42,7 @@ from pdca.workbook.layout import (
     workbook_options,
 )
 from pdca.workbook.selectors import (
+    IndicatorFigures,
     MeasureBlock,
     Summary,
     SummaryRow,
@@ -176,6 +177,24 @@ def _target_cell(target: TargetCell) -> tuple:
     if target.value is not None:
         return _number_cell(target.value)
     return (target.text, "center")
+
+
+def _target_text(value: Decimal | None, text: str, unit: str) -> str:
+    return format_decimal(value, unit=unit) if value is not None else (text or "—")
+
+
+def _revised_note(figures: IndicatorFigures, years: list[int]) -> str:
+    """〔目標見直し：R3 当初 80%〕 after an indicator's name in 施策一覧, for each revised year."""
+    revised = [
+        _("%(year)s 当初 %(original)s")
+        % {
+            "year": reiwa_short(year),
+            "original": _target_text(target.original_value, target.original_text, figures.unit),
+        }
+        for year, target in zip(years, figures.targets, strict=True)
+        if target.is_revised
+    ]
+    return _("〔目標見直し：%(years)s〕") % {"years": "、".join(revised)} if revised else ""
 
 
 def _owners(block: MeasureBlock) -> str:
@@ -676,7 +695,7 @@ def _list_sheet(context: _Context, blocks: list[MeasureBlock]) -> None:
                 indicator += [("", "center"), (None, "rate"), ("", "center")]
             else:
                 indicator = [
-                    (figures.name, "text"),
+                    (figures.name + _revised_note(figures, plan.fiscal_years), "text"),
                     (figures.unit, "center"),
                     *(_target_cell(target) for target in figures.targets),
                     _number_cell(figures.actual_value, figures.actual_label),
@@ -723,6 +742,8 @@ def _measure_labels(fiscal_year: int) -> dict[str, str]:
         "rate": _("達成率"),
         "grade": _("評価"),
         "description": _("実施内容"),
+        "revision": _("目標の見直し"),
+        "revision_text": _("当初の目標 %(original)s → 見直し後の目標 %(now)s（達成率は見直し後の目標によります）"),
         "achievements": _("取組実績"),
         "self_assessment": _("自己評価"),
         "issues": _("課題"),
@@ -768,6 +789,13 @@ def _measure_rows(context: _Context, block: MeasureBlock, width: int, words: dic
                     (figures.grade, grade(figures.grade)),
                 ]
             )
+            target = figures.targets[year_index]
+            if target.is_revised:
+                revision = words["revision_text"] % {
+                    "original": _target_text(target.original_value, target.original_text, figures.unit),
+                    "now": _target_text(target.value, target.text, figures.unit),
+                }
+                rows.append([(words["revision"], "label"), (revision, "text")])
             if figures.description:
                 rows.append([(words["description"], "label"), (figures.description, "text")])
     rows += [

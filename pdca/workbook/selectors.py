@@ -83,6 +83,11 @@ class TargetCell:
 
     value: Decimal | None
     text: str
+    # The printed target when headquarters has revised it (目標値の見直し): the figures above
+    # are the target in force, which every rate uses.
+    is_revised: bool = False
+    original_value: Decimal | None = None
+    original_text: str = ""
 
 
 NO_TARGET = TargetCell(None, "")
@@ -168,10 +173,10 @@ def measure_blocks(*, plan: Plan, fiscal_year: int, basis: str = DEFAULT_BASIS) 
     ):
         indicators[measure_id].append((pk, f"({number}) {name}" if number else name, unit))
     targets: dict[int, list[TargetCell]] = {}
-    for indicator_id, target_year, value, text in Target.objects.filter(indicator__measure__plan=plan).values_list(
-        "indicator_id", "plan_year__fiscal_year", "value", "text"
+    for indicator_id, target_year, *target in Target.objects.filter(indicator__measure__plan=plan).values_list(
+        "indicator_id", "plan_year__fiscal_year", "value", "text", "is_revised", "original_value", "original_text"
     ):
-        targets.setdefault(indicator_id, [NO_TARGET] * len(years))[year_index[target_year]] = TargetCell(value, text)
+        targets.setdefault(indicator_id, [NO_TARGET] * len(years))[year_index[target_year]] = TargetCell(*target)
     milestone_labels = {value: str(label) for value, label in MilestoneStatus.choices}
     actuals = {
         indicator_id: (value, milestone_labels.get(status, ""), description)

@@ -17,7 +17,7 @@ from python_calamine import CalamineWorkbook
 
 from benchmarks.synthetic import synthetic_plan_create
 from indicators.basis import Basis
-from indicators.models import MilestoneStatus
+from indicators.models import MilestoneStatus, Target
 from indicators.selectors import (
     indicator_results_for_year,
     measure_achievement_table,
@@ -425,3 +425,16 @@ def test_the_download_and_the_command_refuse_the_same_input_with_the_same_words(
         call_command("export_workbook", *arguments, stdout=StringIO())
     assert str(refusal.value) == message
     assert not target.exists()
+
+
+def test_a_revised_target_shows_the_original_beside_the_target_in_force(reported):
+    indicator = measure("II-④-ア-01").indicators.get()
+    Target.objects.filter(indicator=indicator, plan_year__fiscal_year=YEAR).update(
+        is_revised=True, original_value=Decimal("80"), original_text="80%", value=Decimal("90"), text="90%"
+    )
+    workbook = load_workbook(BytesIO(_workbook_bytes(reported)))
+    row = next(r for r in _table(workbook["施策一覧"]) if r["施策No"] == "II-④-ア-01")
+    assert row["R3目標"] == 90  # the target in force, a number
+    assert row["成果指標"] == f"{indicator.name}〔目標見直し：R3 当初 80%〕"
+    labels = _blocks(workbook["施策別"])["II-④-ア-01"]["labels"]
+    assert labels["目標の見直し"].startswith("当初の目標 80% → 見直し後の目標 90%")
