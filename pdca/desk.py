@@ -88,13 +88,6 @@ def queue_measures(
     return measures.annotate(submitted_at=Subquery(submitted))
 
 
-def plausibility_flags(plan_year: PlanYear, measure_ids: list[int]) -> dict[int, list[str]]:
-    """Hook for the plausibility checks of the figures issue: for each measure, the warnings
-    its entered values raise (a share above 100%, a running total that falls…), in Japanese.
-    None are known here yet; the queue shows whatever this returns."""
-    return {}
-
-
 def waiting_days(submitted_at: datetime | None, now: datetime | None = None) -> int | None:
     if submitted_at is None:
         return None

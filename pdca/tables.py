@@ -23,6 +23,7 @@ from measures.models import Measure
 from measures.selectors import section_names
 from pdca import desk
 from pdca.models import Submission, SubmissionStatus
+from pdca.selectors import plausibility_flags
 
 
 def _nulls_last(name: str, descending: bool) -> OrderBy:
@@ -409,7 +410,7 @@ class ReviewQueueTable(FastTable):
             ).values_list("measure_id", "grade", "rate", "outcome")
         }
         names = section_names(measure_ids=ids)
-        flags = desk.plausibility_flags(self.plan_year, ids)
+        flags = plausibility_flags(self.plan_year, ids)
         detail = path_maker("measure_detail", "code")
         labels = dict(SubmissionStatus.choices)
         outcomes = dict(MeasureResult.Outcome.choices)

@@ -255,3 +255,15 @@ def test_the_admin_shows_messages_deadlines_and_reminders_read_only(client_for, 
     for model in ("message", "submissiondeadline", "remindersent"):
         assert client.get(f"/admin/pdca/{model}/").status_code == 200
         assert client.get(f"/admin/pdca/{model}/add/").status_code == 403
+
+
+def test_the_queue_shows_the_plausibility_warnings_the_clerk_confirmed(client_for):
+    from indicators.models import Actual
+
+    _submit(client_for)
+    Actual.objects.filter(indicator__measure__code=CODE, plan_year__fiscal_year=YEAR).update(
+        confirmed_warnings=["fraction"]
+    )
+    page = client_for("hq").get(QUEUE + f"?year={YEAR}").content.decode()
+    row = page[page.index(f">{CODE}</a>") :]
+    assert "小数で入力された割合の疑い" in row[: row.index("</tr>")]
