@@ -58,6 +58,7 @@ OPERATIONS = (
     "plan_tree_warm",
     "worklist",
     "measure_detail",
+    "plan_review",
     "entry_save",
     "plan_load",
     "plan_export",
@@ -352,6 +353,8 @@ class SizeRun:
             *self._page("plan_tree", reverse("plan_tree") + self.query, self._tree_floor),
             Operation("worklist", lambda: self._get(reverse("worklist") + self.query), prepare=cache.clear),
             Operation("measure_detail", lambda: self._get(measure_detail), prepare=cache.clear),
+            # The plan-period review (総括評価): counts over every measure, one page of rows.
+            Operation("plan_review", lambda: self._get(reverse("plan_review") + self.query), prepare=cache.clear),
             Operation("entry_save", entry.run, prepare=entry.prepare),
             # Loading its own export updates the plan in place and changes nothing, so every run
             # does the same work; one run at 10,000 measures takes minutes, hence no warm-up.

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.achievement import quantize_rate
 from indicators.basis import counts_on
-from indicators.models import Actual, MeasureResult, Target
+from indicators.models import Actual, Indicator, MeasureResult, Target
 from indicators.selectors import plan_bands
 from measures.models import Measure, MeasureSection, Pillar, Plan, ScheduleItem, SubPillar
 from pdca.models import FinalReview, ProgressStatus, SubmissionStatus
@@ -180,8 +180,6 @@ def measure_page(plan: Plan, basis: str, page_number) -> tuple[list[MeasureFinal
         )
     }
     indicators = defaultdict(list)
-    from indicators.models import Indicator
-
     for indicator in Indicator.objects.filter(measure_id__in=ids).only("measure_id", "name", "unit", "order", "kind"):
         actual = actuals.get(indicator.pk)
         shown = "—"

@@ -197,3 +197,28 @@ def may_publish(user) -> Decision:
 def may_see_publishing(user) -> bool:
     """The publishing page (what is published, by whom, and why withdrawn): HQ and viewers."""
     return role_of(user) in (Role.HQ, Role.VIEWER)
+
+
+def may_write_final_review(user, measure: Measure, review) -> Decision:
+    """The plan-period evaluation (総括評価): headquarters, and staff of a section that owns
+    the measure, while it is not submitted (staff) or approved (anyone)."""
+    role = role_of(user)
+    status = review.status if review is not None else SubmissionStatus.NOT_STARTED
+    if role == Role.HQ:
+        if status == SubmissionStatus.APPROVED:
+            return Decision(False, _("承認済の総括評価です。"))
+        return Decision(True)
+    if role != Role.STAFF or not owns_measure(user, measure):
+        return Decision(False, _("この施策の総括評価を書く権限がありません。"))
+    if status not in STAFF_EDITABLE:
+        return Decision(False, _("%(status)sのため編集できません。") % {"status": SubmissionStatus(status).label})
+    return Decision(True)
+
+
+def may_decide_final_review(user, review) -> Decision:
+    """Approve or return a submitted plan-period evaluation: headquarters only."""
+    if role_of(user) != Role.HQ:
+        return Decision(False, _("承認・差戻しは本部事務局のみが行えます。"))
+    if review is None or review.status != SubmissionStatus.SUBMITTED:
+        return Decision(False, _("提出済の総括評価ではありません。"))
+    return Decision(True)

@@ -27,6 +27,7 @@ from measures.models import Measure, Plan, PlanYear, ScheduleItem
 from pdca import rights
 from pdca.models import (
     FileEvent,
+    FinalReview,
     Message,
     MessageKind,
     ScheduleProgress,
@@ -446,3 +447,47 @@ def file_event_record(*, user, kind: str, fiscal_year: int | None, file_name: st
         file_name=file_name[:255],
         outcome=outcome[:300],
     )
+
+
+def final_review_save(*, user, measure: Measure, text: str, expected_version: int, submit: bool = False) -> FinalReview:
+    """Save a measure's plan-period evaluation (総括評価), and submit it when asked; the same
+    flow as a yearly report. Raises PermissionDenied, ConflictError (someone saved in
+    between) or ValidationError (an empty text submitted); nothing is written then."""
+    with transaction.atomic():
+        review, _created = FinalReview.objects.select_for_update().get_or_create(measure=measure)
+        decision = rights.may_write_final_review(user, measure, review)
+        if not decision:
+            raise PermissionDenied(decision.reason)
+        if review.version != expected_version:
+            raise ConflictError(review)
+        if submit and not text.strip():
+            raise ValidationError({"evaluation_text": _("提出するには総括評価を入力してください。")})
+        review.evaluation_text = text
+        review.updated_by = user
+        review.version += 1
+        if submit:
+            review.status = SubmissionStatus.SUBMITTED
+        elif review.status in (SubmissionStatus.NOT_STARTED, SubmissionStatus.RETURNED):
+            review.status = SubmissionStatus.DRAFT
+        review.full_clean(exclude=["measure", "updated_by"], validate_unique=False, validate_constraints=False)
+        review.save()
+        data_changed()  # the review page shows it (core.cache)
+    return review
+
+
+def final_review_decide(*, review: FinalReview, reviewer, approve: bool, comment: str = "") -> FinalReview:
+    """Approve a submitted plan-period evaluation, or return it with a reason (headquarters)."""
+    if not approve and not comment.strip():
+        raise ValidationError({"comment": _("差戻しの理由を入力してください。")})
+    with transaction.atomic():
+        review = FinalReview.objects.select_for_update().get(pk=review.pk)
+        decision = rights.may_decide_final_review(reviewer, review)
+        if not decision:
+            raise PermissionDenied(decision.reason)
+        review.status = SubmissionStatus.APPROVED if approve else SubmissionStatus.RETURNED
+        review.review_comment = comment
+        review.updated_by = reviewer
+        review.version += 1
+        review.save()
+        data_changed()
+    return review

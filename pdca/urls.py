@@ -1,11 +1,14 @@
 from django.urls import path
 
-from pdca.views import dashboard, entry, plan, report, review, targets, workbook, years
+from pdca.views import dashboard, entry, plan, plan_review, report, review, targets, workbook, years
 
 urlpatterns = [
     path("", plan.home_view, name="home"),
     path("plan/", plan.plan_tree_view, name="plan_tree"),
     path("dashboard/", dashboard.dashboard_view, name="dashboard"),
+    path("plan-review/", plan_review.plan_review_view, name="plan_review"),
+    path("plan-review/<str:code>/", plan_review.final_review_view, name="final_review"),
+    path("plan-review/<str:code>/decide/", plan_review.final_review_decide_view, name="final_review_decide"),
     path("measures/", plan.measure_list_view, name="measure_list"),
     path("measures/<str:code>/", plan.measure_detail_view, name="measure_detail"),
     path("measures/<str:code>/targets/<int:target_id>/revise/", targets.target_revise_view, name="target_revise"),
