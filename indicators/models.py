@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -121,7 +122,8 @@ class TargetRevision(models.Model):
         related_name="+",
         verbose_name=_("見直した人"),
     )
-    revised_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+    # A default rather than auto_now_add, so that a plan file reload keeps the original moment.
+    revised_at = models.DateTimeField(_("登録日時"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("目標値の見直し")

@@ -3,18 +3,20 @@ in one transaction, so that a bad file loads nothing and an edited file updates 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
 from core.cache import data_changed
 from core.db import columns_update
-from indicators.models import Indicator, Target
+from indicators.models import Indicator, Target, TargetRevision
 from indicators.plan_file.bulk_rows import history_rows, rows_delete, rows_insert
 from indicators.plan_file.check import PlanFileError, plan_file_check
 from indicators.plan_file.compare import TableDiff, table_diff
@@ -130,6 +132,8 @@ class _PlanWriter:
             "first_fiscal_year": spec["first_fiscal_year"],
             "last_fiscal_year": spec["last_fiscal_year"],
             "rollup_cap": Decimal(str(spec["rollup_cap"])),
+            # Optional: blank is the default ratio (measures.models.Plan.plausibility_ratio).
+            "plausibility_factor": _decimal_or_none(spec.get("plausibility_factor")),
             "milestone_achieved_rate": Decimal(str(spec["milestone_rates"]["achieved"])),
             "milestone_partial_rate": Decimal(str(spec["milestone_rates"]["partial"])),
             "milestone_not_achieved_rate": Decimal(str(spec["milestone_rates"]["not_achieved"])),
@@ -378,16 +382,23 @@ class _PlanWriter:
         year_ids: dict[int, int],
     ) -> None:
         wanted = {}
+        revisions: list[tuple[tuple[int, int], dict]] = []
         for key, specs in target_specs.items():
             indicator_id = indicator_ids[key]
             for year_key, spec in specs.items():
                 year_id = year_ids[int(year_key)]
+                original = spec.get("original")
                 wanted[(indicator_id, year_id)] = {
                     "indicator_id": indicator_id,
                     "plan_year_id": year_id,
                     "text": spec["text"],
                     "value": _decimal_or_none(spec["value"]),
+                    "is_revised": original is not None,
+                    "original_text": original["text"] if original else "",
+                    "original_value": _decimal_or_none(original["value"]) if original else None,
                 }
+                for revision in spec.get("revisions") or []:
+                    revisions.append(((indicator_id, year_id), revision))
         stored = Target.objects.filter(indicator__measure__plan=plan)
         targets = table_diff(Target, stored, ("indicator_id", "plan_year_id"), wanted)
         # Deleted through the ORM, whose signals record each deletion in the history.
@@ -400,6 +411,58 @@ class _PlanWriter:
         created = [{**values, "id": pk} for values, pk in zip(targets.created, targets.created_ids, strict=True)]
         history = Target.history.model
         rows_insert(history, history_rows(changed, "~", self.now) + history_rows(created, "+", self.now))
+        _revisions_write(plan, revisions)
+
+
+def _revisions_write(plan: Plan, revisions: list[tuple[tuple[int, int], dict]]) -> None:
+    """The plan's target revisions (目標値の見直し) as the file gives them: rewritten only when
+    they differ from the stored ones, so a reload of an unchanged plan writes nothing."""
+    stored = TargetRevision.objects.filter(target__indicator__measure__plan=plan)
+    fields = ("previous_text", "previous_value", "text", "value", "reason", "effective_date")
+    key_of = {
+        (indicator_id, year_id): pk
+        for pk, indicator_id, year_id in Target.objects.filter(indicator__measure__plan=plan).values_list(
+            "pk", "indicator_id", "plan_year_id"
+        )
+    }
+    wanted = []
+    for key, spec in revisions:
+        wanted.append(
+            (
+                key_of[key],
+                spec["previous_text"],
+                _decimal_or_none(spec["previous_value"]),
+                spec["text"],
+                _decimal_or_none(spec["value"]),
+                spec["reason"],
+                datetime.date.fromisoformat(spec["effective_date"]),
+                spec.get("revised_by"),
+                spec.get("revised_at"),
+            )
+        )
+    current = sorted((target_id, *values) for target_id, *values in stored.values_list("target_id", *fields))
+    if current == sorted(row[:7] for row in wanted):
+        return
+    stored.delete()
+    users = dict(
+        get_user_model().objects.filter(username__in={row[7] for row in wanted if row[7]}).values_list("username", "pk")
+    )
+    TargetRevision.objects.bulk_create(
+        [
+            TargetRevision(
+                target_id=target_id,
+                previous_text=previous_text,
+                previous_value=previous_value,
+                text=text,
+                value=value,
+                reason=reason,
+                effective_date=effective,
+                revised_by_id=users.get(by),
+                **({"revised_at": datetime.datetime.fromisoformat(at)} if at else {}),
+            )
+            for target_id, previous_text, previous_value, text, value, reason, effective, by, at in wanted
+        ]
+    )
 
 
 def _card_rows(cards: list[Card], name: str, subprogramme_ids: dict[tuple[int, int], int]) -> Iterator[CardRow]:

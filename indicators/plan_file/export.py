@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 
-from indicators.models import Indicator, Target
+from indicators.models import Indicator, Target, TargetRevision
 from indicators.plan_file.check import FORMAT
 from measures.models import MeasureSection, Plan, ScheduleItem, SubProgramme
 
@@ -61,6 +61,12 @@ def _document_head(plan: Plan, pillars: list[dict]) -> dict:
             ],
             "judgements": [{"label": j.label, "min_share": _decimal_text(j.min_share)} for j in plan.judgements.all()],
             "rollup_cap": _decimal_text(plan.rollup_cap),
+            # Written only when set (blank is the default ratio), so older files export unchanged.
+            **(
+                {"plausibility_factor": _decimal_text(plan.plausibility_factor)}
+                if plan.plausibility_factor is not None
+                else {}
+            ),
             "milestone_rates": {
                 "achieved": _decimal_text(plan.milestone_achieved_rate),
                 "partial": _decimal_text(plan.milestone_partial_rate),
@@ -112,12 +118,27 @@ def _measures_export(plan: Plan) -> Iterator[dict]:
             }
         )
     targets: dict[int, dict[str, dict]] = defaultdict(dict)
-    for indicator_id, fiscal_year, text, value in (
+    revisions = _revisions(plan)
+    for pk, indicator_id, fiscal_year, text, value, is_revised, original_text, original_value in (
         Target.objects.filter(indicator__measure__plan=plan)
         .order_by("indicator_id", "plan_year__fiscal_year")
-        .values_list("indicator_id", "plan_year__fiscal_year", "text", "value")
+        .values_list(
+            "pk",
+            "indicator_id",
+            "plan_year__fiscal_year",
+            "text",
+            "value",
+            "is_revised",
+            "original_text",
+            "original_value",
+        )
     ):
-        targets[indicator_id][str(fiscal_year)] = {"text": text, "value": _decimal_text(value)}
+        target = {"text": text, "value": _decimal_text(value)}
+        if is_revised:
+            # 目標値の見直し: the printed target and every revision, so a reload loses nothing.
+            target["original"] = {"text": original_text, "value": _decimal_text(original_value)}
+            target["revisions"] = revisions.get(pk, [])
+        targets[indicator_id][str(fiscal_year)] = target
     indicators: dict[int, list[dict]] = defaultdict(list)
     for pk, measure_id, name, sub_id, kind, direction, cumulative, unit, baseline, notes in (
         Indicator.objects.filter(**in_plan)
@@ -194,3 +215,37 @@ def plan_export_json(plan: Plan) -> str:
         return head + "\n"
     assert head.endswith('"measures": []\n}')
     return head[: -len("[]\n}")] + "[\n    " + ",\n    ".join(parts) + "\n  ]\n}\n"
+
+
+def _revisions(plan: Plan) -> dict[int, list[dict]]:
+    """Each revised target's revisions (目標値の見直し) as the plan file writes them, by target id."""
+    found: dict[int, list[dict]] = defaultdict(list)
+    rows = (
+        TargetRevision.objects.filter(target__indicator__measure__plan=plan)
+        .order_by("target_id", "effective_date", "pk")
+        .values_list(
+            "target_id",
+            "previous_text",
+            "previous_value",
+            "text",
+            "value",
+            "reason",
+            "effective_date",
+            "revised_by__username",
+            "revised_at",
+        )
+    )
+    for target_id, previous_text, previous_value, text, value, reason, effective, by, at in rows:
+        found[target_id].append(
+            {
+                "previous_text": previous_text,
+                "previous_value": _decimal_text(previous_value),
+                "text": text,
+                "value": _decimal_text(value),
+                "reason": reason,
+                "effective_date": effective.isoformat(),
+                "revised_by": by,
+                "revised_at": at.isoformat() if at else None,
+            }
+        )
+    return found

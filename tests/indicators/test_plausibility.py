@@ -136,3 +136,17 @@ def test_services_without_a_check_write_as_before(plan):
     plan_year = PlanYear.objects.get(plan=plan, fiscal_year=2022)
     actual = actual_record(indicator=indicator, plan_year=plan_year, value=Decimal("0.5"), user=None)
     assert actual.confirmed_warnings == []
+
+
+def test_the_factor_travels_in_the_plan_file(plan):
+    from indicators.plan_file import plan_export, plan_load
+
+    plan.plausibility_factor = Decimal(5)
+    plan.save()
+    document = plan_export(plan)
+    assert document["plan"]["plausibility_factor"] == "5"
+    plan.plausibility_factor = None
+    plan.save()
+    plan_load(document)
+    plan.refresh_from_db()
+    assert plan.plausibility_factor == Decimal(5)

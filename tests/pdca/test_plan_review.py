@@ -102,3 +102,17 @@ def test_others_may_not_write_an_evaluation(client_for, persona):
     assert client.get(url).status_code == 403
     assert client.post(url, {"version": 0, "evaluation_text": "x"}).status_code == 403
     assert not FinalReview.objects.exists()
+
+
+def test_the_review_page_costs_the_same_queries_for_76_and_330_measures(client_for, plan):
+    from benchmarks.synthetic import synthetic_plan_create
+
+    large = synthetic_plan_create(measures=330, code="synthetic-review")
+    client = client_for("hq")
+    counts = []
+    for code in (plan.code, large.code):
+        client.get(reverse("plan_review") + f"?plan={code}")  # the plan's settings, kept per process
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("plan_review") + f"?plan={code}&page=2").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

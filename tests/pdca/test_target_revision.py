@@ -123,3 +123,34 @@ def test_the_dashboard_shows_the_rate_against_the_original_beside_the_revised(cl
     page = client_for("hq").get(reverse("dashboard") + f"?year={YEAR}").content.decode()
     section = page[page.index("目標値を見直した指標") :]
     assert "80.0% B" in section and "120.0% A" in section
+
+
+def test_the_plan_file_exports_and_reloads_revisions_without_loss(client_for, plan):
+    import json
+
+    from indicators.plan_file import plan_export, plan_export_json, plan_load
+
+    _post(client_for("hq"))
+    _post(client_for("hq"), value="160", reason="再度の見直し", effective_date="2023-01-10")
+    before = list(TargetRevision.objects.values_list("previous_text", "text", "reason", "effective_date", "revised_at"))
+    document = plan_export(plan)
+    assert json.loads(plan_export_json(plan)) == document
+    exported = next(m for m in document["measures"] if m["code"] == CODE)["indicators"][0]["targets"][str(YEAR)]
+    assert exported["original"] == {"text": "100", "value": "100"} and len(exported["revisions"]) == 2
+
+    # Reloading the same document changes nothing; reloading after the rows went restores them.
+    plan_load(document)
+    assert (
+        list(TargetRevision.objects.values_list("previous_text", "text", "reason", "effective_date", "revised_at"))
+        == before
+    )
+    TargetRevision.objects.all().delete()
+    Target.objects.filter(pk=_target().pk).update(is_revised=False, original_text="", original_value=None)
+    plan_load(document)
+    target = _target()
+    assert (target.text, target.original_text, target.is_revised) == ("160", "100", True)
+    restored = list(
+        TargetRevision.objects.values_list("previous_text", "text", "reason", "effective_date", "revised_at")
+    )
+    assert sorted(restored) == sorted(before)
+    assert TargetRevision.objects.filter(revised_by__username="p-hq").count() == 2
