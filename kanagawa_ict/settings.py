@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "measures",
     "indicators",
@@ -69,11 +71,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -190,6 +194,10 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+# Optional two-factor sign-in (TOTP, django-otp): anyone may set up an authenticator app at
+# /accounts/two-factor/; with DJANGO_REQUIRE_MFA=1 headquarters must.
+REQUIRE_MFA = env_bool("DJANGO_REQUIRE_MFA", default=False)
+OTP_TOTP_ISSUER = "かながわICT進行管理"
 # How many reverse proxies add themselves to X-Forwarded-For in front of the app (see
 # accounts/client_ip.py); 0 reads the connection's own address.
 TRUSTED_PROXIES = env_int("DJANGO_TRUSTED_PROXIES", 0)
