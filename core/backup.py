@@ -13,7 +13,7 @@ from io import StringIO
 
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 
 from core.cache import data_changed
 
@@ -41,7 +41,16 @@ def _checked(path: str) -> str:
 def backup_write(path: str) -> None:
     """Write every row to `path`; foreign keys to content types by their natural keys, so that
     the file loads into a database whose content types were numbered differently."""
-    call_command("dumpdata", exclude=EXCLUDED, natural_foreign=True, format="xml", output=_checked(path), verbosity=0)
+    _checked(path)
+    was_in_transaction = connection.in_atomic_block
+    with transaction.atomic():
+        # One snapshot of every table, whatever is saved meanwhile: PostgreSQL reads the whole
+        # dump as of its first query; SQLite's transaction holds the file (saves wait). Inside
+        # a caller's transaction (a test's), that transaction is the snapshot.
+        if connection.vendor == "postgresql" and not was_in_transaction:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        call_command("dumpdata", exclude=EXCLUDED, natural_foreign=True, format="xml", output=path, verbosity=0)
 
 
 def restore_read(path: str) -> None:

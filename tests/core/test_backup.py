@@ -3,7 +3,6 @@ gives the same dashboard, the same meeting workbook and the same history."""
 
 from __future__ import annotations
 
-import os
 import re
 from io import BytesIO, StringIO
 
@@ -11,6 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -20,9 +20,10 @@ from indicators.models import Actual, Target
 from measures.models import Plan
 from pdca.models import Submission, Transition
 from pdca.workbook.exports import meeting_workbook_write
-from tests.conftest import PLAN_FILE
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Inside the test's transaction, so that emptying the database (flush) is rolled back with
+# it and the tests after this one find the plan as ever.
+pytestmark = pytest.mark.django_db
 
 YEAR = 2021
 
@@ -73,8 +74,6 @@ def _snapshot(user) -> tuple:
 
 
 def test_a_backup_restored_into_an_empty_database_gives_the_same_dashboard_workbook_and_history(tmp_path):
-    if not Plan.objects.exists():
-        call_command("load_plan", str(PLAN_FILE), stdout=open(os.devnull, "w"))
     call_command("seed_demo", stdout=StringIO())
     hq = User.objects.get(username="hq")
     before = _snapshot(hq)
@@ -82,6 +81,9 @@ def test_a_backup_restored_into_an_empty_database_gives_the_same_dashboard_workb
     path = str(tmp_path / "backup.xml.gz")
     call_command("backup", path, stdout=StringIO())
 
+    if connection.vendor == "postgresql":  # TRUNCATE refuses tables with checks still pending
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     call_command("flush", interactive=False, verbosity=0)
     assert not User.objects.exists() and not Actual.objects.exists()
     call_command("restore", path, stdout=StringIO())
