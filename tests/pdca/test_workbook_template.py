@@ -710,3 +710,17 @@ def test_the_instructions_print_a_plain_percent_sign(client_for):
     lines = [row[0] for row in download(client_for("staff"))["説明"].iter_rows(values_only=True) if row[0]]
     assert any("％も使えます" in line for line in lines)
     assert not any("%%" in line for line in lines)
+
+
+def test_the_preview_shows_each_changed_values_warnings_and_resulting_rate_and_grade(client_for):
+    client = client_for("staff")
+    workbook = download(client)
+    put(workbook, "成果指標", COUNT, "実績値", "12,345")  # 12,345 themes against 100
+    put(workbook, "成果指標", PERCENT, "実績値", "85")
+    response = upload(client, workbook)
+    changes = {c.code: c for c in response.context["preview"].changes if c.what.endswith("実績値")}
+    assert changes[COUNT].result == "12345.0% A"
+    assert len(changes[COUNT].warnings) == 1 and "目標値 100 から大きく離れています" in changes[COUNT].warnings[0]
+    assert changes[PERCENT].result == "106.3% A" and changes[PERCENT].warnings == ()
+    page = response.content.decode()
+    assert "確認：目標値 100 から大きく離れています" in page and "達成率・評価：12345.0% A" in page

@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from core.numbers import ValueParseError, format_decimal
+from core.numbers import ValueParseError, format_decimal, format_rate
 from core.texts import text_too_long
-from indicators.models import Indicator, MilestoneStatus
+from indicators import plausibility
+from indicators.models import Actual, Indicator, MilestoneStatus
+from indicators.selectors import plan_rules
+from indicators.services import indicator_achievement_for
 from measures.models import ScheduleItem
 from pdca.models import ProgressStatus, SelfAssessment
 from pdca.people import display_name
@@ -246,6 +249,7 @@ def _measure_update(state: MeasureState, file: FileMeasure) -> tuple[MeasureUpda
         name = item.indicator.name
         unit = item.indicator.unit
         if old_value != new.value:
+            warnings, result = _value_checks(state, item, new.value)
             changes.append(
                 Change(
                     code=code,
@@ -253,6 +257,8 @@ def _measure_update(state: MeasureState, file: FileMeasure) -> tuple[MeasureUpda
                     what=_("%(name)s：実績値") % {"name": name},
                     old=_display(format_decimal(old_value, unit=unit)),
                     new=_display(format_decimal(new.value, unit=unit)),
+                    warnings=warnings,
+                    result=result,
                 )
             )
         if old_status != new.milestone_status:
@@ -331,3 +337,22 @@ def _measure_update(state: MeasureState, file: FileMeasure) -> tuple[MeasureUpda
 def _display(text) -> str:
     text = str(text)
     return text if text else _("（空欄）")
+
+
+def _value_checks(state: MeasureState, item, value) -> tuple[tuple[str, ...], str]:
+    """The plausibility warnings of an uploaded value and the rate and grade it would get
+    against the year's target (the same rules as the entry form; no query)."""
+    if value is None:
+        return (), ""
+    indicator, target = item.indicator, item.target
+    warnings = plausibility.warnings_for(
+        value=value,
+        kind=indicator.kind,
+        unit=indicator.unit,
+        cumulative=indicator.cumulative,
+        target_value=target.value if target is not None else None,
+        factor=state.measure.plan.plausibility_ratio,
+    )
+    outcome = indicator_achievement_for(indicator, target, Actual(value=value), plan_rules(state.measure.plan))
+    result = f"{format_rate(outcome.raw_rate)} {outcome.grade}".strip() if outcome.grade else ""
+    return tuple(w.message for w in warnings), result

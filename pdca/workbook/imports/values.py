@@ -53,6 +53,10 @@ class Change:
     what: str
     old: str
     new: str
+    # For a changed actual: its plausibility warnings (indicators.plausibility), and the rate
+    # and grade it would get.
+    warnings: tuple[str, ...] = ()
+    result: str = ""
 
 
 @dataclass
