@@ -212,3 +212,23 @@ def test_a_text_box_counts_characters_as_they_are_typed_and_keeps_an_over_long_t
     expect(page.get_by_role("alert")).to_contain_text("文字以内で入力してください")
     expect(page.get_by_label("取組実績")).to_have_value("あ" * (TEXT_MAX_LENGTH + 3))
     assert_accessible(page)
+
+
+def test_headquarters_management_pages_are_accessible_and_keep_the_content_security_policy(page, people):
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    log_in(page, "b-hq")
+    for path in [
+        "/manage/",
+        "/years/",
+        "/manage/files/",
+        "/accounts/log/",
+        "/accounts/users/",
+        "/accounts/users/new/",
+        "/accounts/users/import/",
+        "/accounts/two-factor/",
+    ]:
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert_accessible(page)
+    assert violations == []
