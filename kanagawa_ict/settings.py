@@ -257,6 +257,10 @@ CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 OPENDATA_LOCAL_GOVERNMENT_CODE = env_str("OPENDATA_LOCAL_GOVERNMENT_CODE", default="140007")
 OPENDATA_PUBLISHER = env_str("OPENDATA_PUBLISHER", default="神奈川県")
 PUBLIC_MAX_AGE = env_int("PUBLIC_MAX_AGE", 300)
+# How long a process may answer public requests from the public data version it last read,
+# without asking the database (a publication or withdrawal renews it at once; an approval
+# or a plan change within these seconds). 0 reads it on every request.
+PUBLIC_STATE_SECONDS = env_int("PUBLIC_STATE_SECONDS", 2)
 REST_FRAMEWORK = {
     # The API is public and read-only: no session, no login, no CSRF; rights are "is it published".
     "DEFAULT_AUTHENTICATION_CLASSES": [],

@@ -12,6 +12,8 @@ os.environ.setdefault("DJANGO_BENCHMARKS", "1")
 # The suite calls the public API far more often than a visitor may; the throttle's own test
 # sets a small rate.
 os.environ.setdefault("API_ANON_RATE", "100000/min")
+# Tests follow each write's effect on the public version at once.
+os.environ.setdefault("PUBLIC_STATE_SECONDS", "0")
 
 from kanagawa_ict.settings import *  # noqa: E402,F403
 

@@ -21,7 +21,7 @@ from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
-from opendata.selectors import PublicState, public_plan, public_state
+from opendata.selectors import PublicState, current_public_state
 
 # Kept responses outlive no version: a new version makes new keys, the old ones age out.
 KEPT_SECONDS = 3600
@@ -77,7 +77,7 @@ def public_view(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
-            state = public_state(public_plan(request.GET.get("plan")))
+            state = current_public_state(request.GET.get("plan"))
         except Http404 as error:
             return public_headers(error_page(404, str(error)), None, max_age=60)
         not_modified = get_conditional_response(request, etag=etag_for(state), last_modified=last_modified_for(state))

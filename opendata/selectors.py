@@ -17,7 +17,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Max, Q, Subquery
+from django.core.cache import cache
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -68,10 +69,32 @@ class PublicState:
         return self.years[-1] if self.years else None
 
 
+def public_plans():
+    """Plans as the public side reads them: each with, in the same query, the marks its public
+    data version is made of (the last publication and withdrawal, the last approval or
+    reopening of a report, the last target revision, the last report edition)."""
+    publications = Publication.objects.filter(plan_year__plan=OuterRef("pk"))
+    approvals = Transition.objects.filter(submission__plan_year__plan=OuterRef("pk")).filter(
+        Q(to_status=SubmissionStatus.APPROVED) | Q(from_status=SubmissionStatus.APPROVED)
+    )
+    targets = Target.history.filter(indicator__measure__plan=OuterRef("pk"))
+    editions = ReportEdition.objects.filter(plan=OuterRef("pk"))
+    return plans_with_version().annotate(
+        public_last_publication=Subquery(publications.order_by("-pk").values("pk")[:1]),
+        public_last_withdrawal=Subquery(
+            publications.filter(withdrawn_at__isnull=False).order_by("-withdrawn_at").values("withdrawn_at")[:1]
+        ),
+        public_last_approval=Subquery(approvals.order_by("-pk").values("pk")[:1]),
+        public_last_target=Subquery(targets.order_by("-history_id").values("history_id")[:1]),
+        # The latest published edition of the inspection report, which the home page links.
+        public_last_edition=Subquery(editions.order_by("-pk").values("pk")[:1]),
+    )
+
+
 def public_plan(code: str | None = None) -> Plan:
     """The plan named by `code`, else the newest plan with a published year (else the newest
-    plan); 404 with a message when there is none."""
-    plans = plans_with_version().order_by("-first_fiscal_year", "code")
+    plan), read with its public marks (`public_plans`); 404 with a message when there is none."""
+    plans = public_plans().order_by("-first_fiscal_year", "code")
     if code:
         plan = plans.filter(code=code).first()
         if plan is None:
@@ -84,46 +107,88 @@ def public_plan(code: str | None = None) -> Plan:
     return plan
 
 
+# How long a public state is kept: it is keyed by its version, so only to let old ones go.
+STATE_KEPT_SECONDS = 3600
+
+
 def public_state(plan: Plan) -> PublicState:
-    """Published years and the public data version, in two queries.
+    """Published years and the public data version of a plan read by `public_plan`.
 
     The version changes with a publication or withdrawal, with any approval or reopening of a
     report (the approved basis changes), with a target revision, and with the plan's structure
-    and settings stamps; so a response keyed by it is never stale."""
-    rows = list(
-        Publication.objects.filter(plan_year__plan=plan)
-        .order_by("pk")
-        .values_list("pk", "plan_year__fiscal_year", "published_at", "withdrawn_at")
-    )
-    approvals = Transition.objects.filter(submission__plan_year__plan=plan).filter(
-        Q(to_status=SubmissionStatus.APPROVED) | Q(from_status=SubmissionStatus.APPROVED)
-    )
-    # The latest published edition of the inspection report rides along in the same query.
-    editions = ReportEdition.objects.filter(plan=plan).order_by("-pk").values("pk")[:1]
-    marks = approvals.aggregate(last=Max("pk"), at=Max("at"), edition=Max(Subquery(editions)))
-    target_change = Target.history.filter(indicator__measure__plan=plan).aggregate(last=Max("history_id"))["last"]
-    published_at = {year: at for _pk, year, at, withdrawn in rows if withdrawn is None}
-    events = [at for _pk, _year, at, _w in rows] + [w for *_rest, w in rows if w is not None]
-    if published_at and marks["at"] is not None:
-        events.append(marks["at"])
+    and settings stamps; so whatever is kept under it is never stale. The years themselves are
+    read once per version and kept in Django's cache: a visitor's request then costs the one
+    query that read the plan."""
+    if not hasattr(plan, "public_last_publication"):
+        plan = public_plans().get(pk=plan.pk)
     parts = [
         plan.pk,
         # The plan's structure and settings: the data version (core.cache) that every write renews.
         getattr(plan, "data_version", ""),
-        rows,
-        marks["last"],
-        target_change,
-        marks["edition"],
+        plan.public_last_publication,
+        plan.public_last_withdrawal,
+        plan.public_last_approval,
+        plan.public_last_target,
+        plan.public_last_edition,
     ]
     version = hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+    key = f"opendata:state:{version}"
+    kept = cache.get(key)
+    if kept is None:
+        kept = _state_read(plan)
+        cache.set(key, kept, STATE_KEPT_SECONDS)
+    published_at, last_modified = kept
     return PublicState(
         plan=plan,
         years=tuple(sorted(published_at)),
         published_at=published_at,
         last_published=max(published_at.values()) if published_at else None,
-        last_modified=max(events) if events else None,
+        last_modified=last_modified,
         version=version,
     )
+
+
+def current_public_state(code: str | None = None) -> PublicState:
+    """The public state of the plan `code` names (or the default plan) as a visitor's request
+    reads it: from Django's cache when read there within `PUBLIC_STATE_SECONDS`, so that a
+    crowd's requests cost no query at all; a publication or withdrawal forgets it at once
+    (`forget_current_states`), an approval or a plan change is seen within those seconds."""
+    seconds = settings.PUBLIC_STATE_SECONDS
+    if not seconds:
+        return public_state(public_plan(code))
+    key = _current_key(code)
+    state = cache.get(key)
+    if state is None:
+        state = public_state(public_plan(code))
+        cache.set(key, state, seconds)
+    return state
+
+
+def _current_key(code: str | None) -> str:
+    return f"opendata:current:{code or ''}"
+
+
+def forget_current_states(plan: Plan) -> None:
+    cache.delete_many([_current_key(None), _current_key(plan.code)])
+
+
+def _state_read(plan: Plan) -> tuple[dict[int, datetime], datetime | None]:
+    rows = list(
+        Publication.objects.filter(plan_year__plan=plan).values_list(
+            "plan_year__fiscal_year", "published_at", "withdrawn_at"
+        )
+    )
+    published_at = {year: at for year, at, withdrawn in rows if withdrawn is None}
+    events = [at for _year, at, _w in rows] + [w for *_rest, w in rows if w is not None]
+    if published_at:
+        approved_at = (
+            Transition.objects.filter(submission__plan_year__plan=plan, pk=plan.public_last_approval)
+            .values_list("at", flat=True)
+            .first()
+        )
+        if approved_at is not None:
+            events.append(approved_at)
+    return published_at, (max(events) if events else None)
 
 
 def published_year(state: PublicState, raw: str | int | None) -> int:
@@ -508,28 +573,41 @@ class Bundle:
     per_year: dict[int, YearData]
 
 
-def bundle(state: PublicState, years: Iterable[int] | None = None, measure_ids: Iterable[int] | None = None) -> Bundle:
-    """Every public table for `years` (default: every published year), made from one read of
-    the structure and one of each year's results."""
+def bundle(
+    state: PublicState,
+    years: Iterable[int] | None = None,
+    measure_ids: Iterable[int] | None = None,
+    tables: Iterable[str] = TABLES,
+) -> Bundle:
+    """The public tables named in `tables` for `years` (default: every published year), made
+    from one read of the structure and one of each year's results; `measure_ids` narrows them
+    to some measures (a measure card, which has no roll-ups)."""
     plan = state.plan
+    wanted = set(tables)
     chosen = tuple(sorted(state.years if years is None else [y for y in years if y in state.years]))
     tree = plan_structure(plan)
-    measures = plan_measures(plan, measure_ids)
-    indicators = indicators_of(measures)
-    tables: dict[str, list[dict]] = {name: [] for name in TABLES}
-    tables["indicators"] = indicator_rows(plan, measures, indicators)
-    tables["targets"] = target_rows(plan, measures, indicators, chosen)
+    made_tables: dict[str, list[dict]] = {name: [] for name in TABLES}
+    row_tables = wanted - {"rollups"}
+    measures = plan_measures(plan, measure_ids) if row_tables else []
+    indicators = indicators_of(measures) if wanted & {"indicators", "targets", "actuals"} else []
+    if "indicators" in wanted:
+        made_tables["indicators"] = indicator_rows(plan, measures, indicators)
+    if "targets" in wanted:
+        made_tables["targets"] = target_rows(plan, measures, indicators, chosen)
     per_year = {}
     for year in chosen:
-        results = measure_results(plan, year, [m.pk for m in measures])
-        made = rollups(plan, year) if measure_ids is None else {level: {} for level in LEVELS}
+        results = measure_results(plan, year, [m.pk for m in measures]) if row_tables else {}
+        made = rollups(plan, year) if measure_ids is None and "rollups" in wanted else {level: {} for level in LEVELS}
         per_year[year] = YearData(year, results, made)
-        tables["measures"] += measure_rows(plan, tree, measures, year, results)
-        tables["actuals"] += actual_rows(plan, measures, indicators, year, results)
-        tables["schedule"] += schedule_rows(plan, measures, year, results)
-        if measure_ids is None:
-            tables["rollups"] += rollup_rows(plan, tree, year, made)
-    return Bundle(state, chosen, tables, tree, measures, per_year)
+        if "measures" in wanted:
+            made_tables["measures"] += measure_rows(plan, tree, measures, year, results)
+        if "actuals" in wanted:
+            made_tables["actuals"] += actual_rows(plan, measures, indicators, year, results)
+        if "schedule" in wanted:
+            made_tables["schedule"] += schedule_rows(plan, measures, year, results)
+        if "rollups" in wanted and measure_ids is None:
+            made_tables["rollups"] += rollup_rows(plan, tree, year, made)
+    return Bundle(state, chosen, made_tables, tree, measures, per_year)
 
 
 def year_label(year: int) -> str:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from measures.models import PlanYear
 from opendata.models import Publication
+from opendata.selectors import forget_current_states
 from pdca import rights
 from pdca.models import Submission, SubmissionStatus
 
@@ -32,6 +33,7 @@ def year_publish(*, plan_year: PlanYear, user) -> Publication:
         publication = Publication(plan_year=plan_year, published_by=user, published_at=timezone.now())
         publication.full_clean()
         publication.save()
+        transaction.on_commit(lambda: forget_current_states(plan_year.plan))
     return publication
 
 
@@ -54,4 +56,5 @@ def year_withdraw(*, plan_year: PlanYear, user, reason: str) -> Publication:
         publication.withdrawal_reason = reason
         publication.full_clean()
         publication.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        transaction.on_commit(lambda: forget_current_states(plan_year.plan))
     return publication

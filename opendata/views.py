@@ -62,7 +62,7 @@ def home_view(request, state: PublicState):
     if not state.years and not request.GET.get("year"):
         return _render(request, "opendata/home.html", _page_context(state, year=None, report_editions=editions))
     year = published_year(state, request.GET.get("year") or state.latest_year)
-    data = bundle(state, [year])
+    data = bundle(state, [year], tables=["rollups"])
     bands = plan_bands(state.plan)
     made = data.per_year[year].rollups
 
@@ -78,7 +78,7 @@ def home_view(request, state: PublicState):
             fields = [node("field", f) for f in tree.fields if f.subpillar_id == subpillar.pk]
             subpillars.append({**node("subpillar", subpillar), "fields": fields})
         pillars.append({**node("pillar", pillar), "subpillars": subpillars})
-    all_years = bundle(state) if len(state.years) > 1 else data
+    all_years = bundle(state, tables=["rollups"]) if len(state.years) > 1 else data
     headline = [
         (y, all_years.per_year[y].rollups["plan"].get(None, Rollup()), state.published_at[y]) for y in state.years
     ]
@@ -105,7 +105,11 @@ def _filters(state: PublicState, request, tree):
 def measure_list_view(request, state: PublicState):
     tree = plan_structure(state.plan)
     filters = _filters(state, request, tree)
-    rows = [row for row in bundle(state, [filters.year]).tables["measures"] if measure_row_matches(row, filters)]
+    rows = [
+        row
+        for row in bundle(state, [filters.year], tables=["measures"]).tables["measures"]
+        if measure_row_matches(row, filters)
+    ]
     paginator = Paginator(rows, MEASURES_PER_PAGE)
     try:
         page = paginator.page(request.GET.get("page") or 1)
@@ -159,7 +163,7 @@ def measure_detail_view(request, state: PublicState, code: str):
 
 @public_view
 def trend_view(request, state: PublicState):
-    data = bundle(state)
+    data = bundle(state, tables=["rollups"])
     years = list(data.years)
     series = [(_("計画全体"), [data.per_year[y].rollups["plan"].get(None, Rollup()).mean_rate for y in years])]
     for pillar in data.tree.pillars:
@@ -213,7 +217,7 @@ def _table_name(table: str) -> str:
 def file_view(request, state: PublicState, scope: str, table: str, fmt: str):
     table = _table_name(table)
     years = _scope_years(state, scope)
-    data: Bundle = bundle(state, years)
+    data: Bundle = bundle(state, years, tables=[table])
     rows = data.tables[table]
     filename = f"{local_government_code()}_{state.plan.code}_{scope}_{table}.{fmt}"
     if fmt == "csv":

@@ -27,10 +27,10 @@ from opendata.models import Publication
 from opendata.selectors import (
     PublicState,
     bundle,
+    current_public_state,
     local_government_code,
     plan_structure,
-    plans_with_version,
-    public_plan,
+    public_plans,
     public_state,
     published_year,
 )
@@ -62,7 +62,7 @@ class PublicAPIView(GenericAPIView):
     pagination_class = None
 
     def public_state(self) -> PublicState:
-        return public_state(public_plan(self.request.query_params.get("plan")))
+        return current_public_state(self.request.query_params.get("plan"))
 
     def get(self, request, *args, **kwargs):
         self.state = self.public_state()
@@ -126,14 +126,14 @@ class PlanListView(PublicAPIView):
 
     def payload(self, state):
         live = Publication.objects.filter(withdrawn_at__isnull=True).values("plan_year__plan_id")
-        plans = plans_with_version().filter(pk__in=live).order_by("-first_fiscal_year", "code")
+        plans = public_plans().filter(pk__in=live).order_by("-first_fiscal_year", "code")
         return [_plan(public_state(plan)) for plan in plans]
 
 
 @extend_schema(responses=s.PlanSerializer)
 class PlanDetailView(PublicAPIView):
     def public_state(self) -> PublicState:
-        return public_state(public_plan(self.kwargs["code"]))
+        return current_public_state(self.kwargs["code"])
 
     def payload(self, state, code):
         if not state.years:
@@ -156,7 +156,7 @@ class YearListView(PublicAPIView):
     """The plan's published years, each with the plan's roll-up."""
 
     def payload(self, state):
-        rows = bundle(state).tables["rollups"]
+        rows = bundle(state, tables=["rollups"]).tables["rollups"]
         return [_year(state, year, rows) for year in state.years]
 
 
@@ -164,7 +164,7 @@ class YearListView(PublicAPIView):
 class YearDetailView(PublicAPIView):
     def payload(self, state, fiscal_year):
         year = published_year(state, fiscal_year)
-        return _year(state, year, bundle(state, [year]).tables["rollups"])
+        return _year(state, year, bundle(state, [year], tables=["rollups"]).tables["rollups"])
 
 
 def rollup_view(level: str, doc: str):
@@ -176,7 +176,7 @@ def rollup_view(level: str, doc: str):
             filters = _filters(state, self.request.query_params)
             rows = [
                 _rollup(row)
-                for row in bundle(state, _years(state, filters)).tables["rollups"]
+                for row in bundle(state, _years(state, filters), tables=["rollups"]).tables["rollups"]
                 if row["level"] == level and (not filters.pillar or row["pillar_code"] == filters.pillar)
             ]
             return self.page_of(rows)
@@ -198,7 +198,7 @@ class MeasureListView(PagedView):
 
     def payload(self, state):
         filters = _filters(state, self.request.query_params)
-        rows = bundle(state, _years(state, filters)).tables["measures"]
+        rows = bundle(state, _years(state, filters), tables=["measures"]).tables["measures"]
         return self.page_of([_values(row) for row in rows if measure_row_matches(row, filters)])
 
 
@@ -230,7 +230,7 @@ class IndicatorListView(PagedView):
     def payload(self, state):
         params = self.request.query_params
         filters = _filters(state, params)
-        data = bundle(state, _years(state, filters))
+        data = bundle(state, _years(state, filters), tables=["measures", "actuals"])
         measure = (params.get("measure") or "").strip()
         if measure and measure not in {m.code for m in data.measures}:
             raise Http404(_("施策 %(code)s はありません。") % {"code": measure})

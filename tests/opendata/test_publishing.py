@@ -109,3 +109,18 @@ def test_a_reopened_report_leaves_the_public_figures_at_once(client, world, pers
     assert after.status_code == 200 and after["ETag"] != before["ETag"]
     row = next(r for r in after.json()["results"] if r["measure_code"] == "I-①-イ-02")
     assert row["outcome"] == "unreported"
+
+
+def test_a_publication_renews_the_kept_public_state_at_once(
+    client, world, personas, settings, django_capture_on_commit_callbacks
+):
+    settings.PUBLIC_STATE_SECONDS = 60
+    before = client.get("/api/v1/years/")
+    assert [y["fiscal_year"] for y in before.json()] == [2020]
+    with django_capture_on_commit_callbacks(execute=True):
+        year_publish(plan_year=year(world, 2021), user=personas["hq"])
+    after = client.get("/api/v1/years/", HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200 and [y["fiscal_year"] for y in after.json()] == [2020, 2021]
+    with django_capture_on_commit_callbacks(execute=True):
+        year_withdraw(plan_year=year(world, 2021), user=personas["hq"], reason="確認のため")
+    assert [y["fiscal_year"] for y in client.get("/api/v1/years/").json()] == [2020]
