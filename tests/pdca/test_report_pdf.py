@@ -25,7 +25,9 @@ from pdca.report.pdf import report_pdf
 from pdca.report.selectors import report_read
 from tests.pdca.reporting import report_enter, strategy_load
 
-pytestmark = [pytest.mark.render]
+# django_db as well, so that pytest-django runs these with the other database tests, before any
+# transactional test flushes the plan the session loaded.
+pytestmark = [pytest.mark.render, pytest.mark.django_db]
 
 # docs/report.md: the real plan's yearly report runs to this many A4 pages.
 PAGES = range(50, 91)
