@@ -3,7 +3,15 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from benchmarks.benchmark import DEFAULT_SIZES, BenchmarkError, Options, benchmark_run, json_write, results_table
+from benchmarks.benchmark import (
+    DEFAULT_SIZES,
+    OPERATIONS,
+    BenchmarkError,
+    Options,
+    benchmark_run,
+    json_write,
+    results_table,
+)
 
 
 def _sizes(text: str) -> list[int]:
@@ -34,11 +42,21 @@ class Command(BaseCommand):
             help="seconds after which an operation stops repeating (it always runs once)",
         )
         parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON to FILE")
+        parser.add_argument(
+            "--operations",
+            help="only these operations, comma-separated (e.g. dashboard,dashboard_warm); all by default",
+        )
 
-    def handle(self, *args, sizes, repeat, budget, json, **options):
+    def handle(self, *args, sizes, repeat, budget, json, operations, **options):
         if repeat < 1:
             raise CommandError("--repeat は 1 以上にしてください。")
-        options = Options(repeat=repeat, budget_seconds=budget, log=self.stdout.write)
+        chosen = None
+        if operations:
+            chosen = frozenset(name.strip() for name in operations.split(",") if name.strip())
+            unknown = sorted(chosen - set(OPERATIONS))
+            if unknown:
+                raise CommandError(f"--operations に知らない操作があります: {', '.join(unknown)}")
+        options = Options(repeat=repeat, budget_seconds=budget, log=self.stdout.write, operations=chosen)
         # A TERM (a CI timeout, kill) unwinds like Ctrl-C, so the throwaway database is destroyed.
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
         try:
