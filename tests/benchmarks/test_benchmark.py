@@ -106,3 +106,9 @@ def test_every_timed_run_lies_between_two_runs_of_its_floor(db):
 
     assert events == ["run", "floor", "run", "floor", "run", "floor"]  # the warm-up, then F R F R F
     assert figure.runs == 2 and figure.floor_ms is not None
+
+
+def test_operations_not_in_the_list_are_refused(tmp_path):
+    done = run_benchmark(tmp_path, "--sizes", "76", "--repeat", "1", "--operations", "dashboard,no_such_operation")
+    assert done.returncode != 0
+    assert "no_such_operation" in done.stderr
