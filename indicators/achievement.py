@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy
+
 RATE_PLACES = Decimal("0.0001")
 ZERO = Decimal("0")
 ONE = Decimal("1")
@@ -32,7 +34,7 @@ class Outcome(StrEnum):
     UNREPORTED = "unreported"  # 未報告
 
 
-OUTCOME_LABELS = {Outcome.NO_TARGET: "対象外", Outcome.UNREPORTED: "未報告"}
+OUTCOME_LABELS = {Outcome.NO_TARGET: gettext_lazy("対象外"), Outcome.UNREPORTED: gettext_lazy("未報告")}
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class Achievement:
 
     @property
     def label(self) -> str:
-        return self.grade or OUTCOME_LABELS[self.outcome]
+        return self.grade or str(OUTCOME_LABELS[self.outcome])
 
 
 def quantize_rate(rate: Decimal) -> Decimal:

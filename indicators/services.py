@@ -104,7 +104,7 @@ def actual_record(
     records every actual of a measure at once uses `measure_actuals_record` instead.
     """
     if plan_year.plan_id != indicator.measure.plan_id:
-        raise ValidationError("年度が施策の計画と一致しません。")
+        raise ValidationError(_("年度が施策の計画と一致しません。"))
     with service_atomic():
         # order_by("pk"): at most one row, and no default ordering to sort by.
         actual = (
@@ -201,9 +201,9 @@ def measure_actuals_record(
     caller that has just read the measure's indicators (as the entry form has) passes them in.
     """
     if plan_year.plan_id != measure.plan_id:
-        raise ValidationError("年度が施策の計画と一致しません。")
+        raise ValidationError(_("年度が施策の計画と一致しません。"))
     if any(item.indicator.measure_id != measure.pk for item in inputs):
-        raise ValidationError("別の施策の指標です。")
+        raise ValidationError(_("別の施策の指標です。"))
     with service_atomic():
         rules = rules or rules_for(measure.plan)
         if indicators is None:

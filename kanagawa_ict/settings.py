@@ -16,6 +16,7 @@ import dj_database_url
 import dj_email_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 from kanagawa_ict.env import env_bool, env_int, env_list, env_str
 
@@ -276,8 +277,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "opendata.api.errors.public_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "かながわICT・データ利活用推進計画 進行管理 公開API",
-    "DESCRIPTION": "公表された年度の承認済の実績・達成率・評価（CC BY 4.0）。読み取り専用。",
+    "TITLE": gettext_lazy("かながわICT・データ利活用推進計画 進行管理 公開API"),
+    "DESCRIPTION": gettext_lazy("公表された年度の承認済の実績・達成率・評価（CC BY 4.0）。読み取り専用。"),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI from the drf-spectacular-sidecar package, served by whitenoise: no CDN.

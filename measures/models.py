@@ -112,7 +112,8 @@ class Plan(models.Model):
 
     @property
     def period_label(self) -> str:
-        return f"{fiscal_year.reiwa_label(self.first_fiscal_year)}〜{fiscal_year.reiwa_label(self.last_fiscal_year)}"
+        first, last = fiscal_year.reiwa_label(self.first_fiscal_year), fiscal_year.reiwa_label(self.last_fiscal_year)
+        return str(_("%(first)s〜%(last)s") % {"first": first, "last": last})
 
 
 class PlanYear(models.Model):

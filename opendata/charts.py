@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from indicators.achievement import Band
 from indicators.selectors import Rollup
 
@@ -24,7 +26,7 @@ def distribution(item: Rollup, bands: list[Band]) -> list[Segment]:
     parts = [
         (f"band-{i}", f"{band.code} {band.label}", item.grade_counts.get(band.code, 0)) for i, band in enumerate(bands)
     ]
-    parts += [("unreported", "未報告", item.unreported), ("no-target", "対象外", item.no_target)]
+    parts += [("unreported", _("未報告"), item.unreported), ("no-target", _("対象外"), item.no_target)]
     total = sum(count for _css, _label, count in parts) or 1
     segments, x = [], 0.0
     for css, label, count in parts:

@@ -21,9 +21,12 @@ NAMED = 5
 
 
 def _codes(submissions) -> str:
-    names = [f"{s.measure.code}（{full_label(s.plan_year.fiscal_year)}）" for s in submissions[:NAMED]]
+    names = [
+        _("%(code)s（%(year)s）") % {"code": s.measure.code, "year": full_label(s.plan_year.fiscal_year)}
+        for s in submissions[:NAMED]
+    ]
     more = len(submissions) - NAMED
-    return "、".join(names) + (_(" ほか%(n)d件") % {"n": more} if more > 0 else "")
+    return _("、").join(names) + (_(" ほか%(n)d件") % {"n": more} if more > 0 else "")
 
 
 def login_notices(user, *, on: date) -> list[str]:

@@ -270,7 +270,8 @@ def measure_history(
         Change(
             when,
             who,
-            f"{describe(owner_id)}（{year_labels[plan_year_id]}）：{label}",
+            _("%(what)s（%(year)s）：%(label)s")
+            % {"what": describe(owner_id), "year": year_labels[plan_year_id], "label": label},
             _display(old, choices),
             _display(new, choices),
         )

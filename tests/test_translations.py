@@ -81,3 +81,22 @@ def test_the_language_link_refuses_an_unknown_language_and_a_foreign_next_addres
     assert client.get("/language/xx/?next=/").status_code == 404
     response = client.get("/language/ja/?next=https://evil.example/")
     assert response["Location"] == "/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/public/", "/public/data/"])
+def test_the_public_site_honours_accept_language(path):
+    english = Client(HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9,ja;q=0.5").get(path)
+    japanese = Client(HTTP_ACCEPT_LANGUAGE="ja").get(path)
+    assert '<html lang="en"' in english.content.decode() and '<html lang="ja"' in japanese.content.decode()
+    assert english["Content-Language"] == "en" and japanese["Content-Language"] == "ja"
+    assert "Accept-Language" in english["Vary"]  # so a cache in front keeps the two apart
+
+
+@pytest.mark.django_db
+def test_the_api_answers_its_errors_in_the_language_asked_for():
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get("/api/v1/measures/NO-SUCH/")
+    japanese = Client(HTTP_ACCEPT_LANGUAGE="ja").get("/api/v1/measures/NO-SUCH/")
+    assert english.status_code == japanese.status_code == 404
+    assert english["Content-Language"] == "en" and japanese["Content-Language"] == "ja"
+    assert english.json() != japanese.json()

@@ -200,7 +200,7 @@ def _after_save(request, measure, plan_year, result):
         messages.warning(
             request,
             _("下書きを保存しましたが、未入力の項目があるため提出できません：%(gaps)s")
-            % {"gaps": "、".join(result.gaps)},
+            % {"gaps": _("、").join(result.gaps)},
         )
     else:
         messages.success(request, _("下書きを保存しました。"))

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from core.fiscal_year import reiwa_short
 from indicators.basis import DEFAULT_BASIS
 from indicators.models import Actual, Indicator, MilestoneStatus, Target
@@ -136,7 +138,7 @@ class MeasureBlock:
 
 def target_year_labels(plan: Plan) -> list[str]:
     """Column heads for the targets: R1, R2, ..."""
-    return [f"{reiwa_short(year)}目標" for year in plan.fiscal_years]
+    return [_("%(year)s目標") % {"year": reiwa_short(year)} for year in plan.fiscal_years]
 
 
 def measure_blocks(*, plan: Plan, fiscal_year: int, basis: str = DEFAULT_BASIS) -> Iterator[MeasureBlock]:
