@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 TEXT_MAX_LENGTH = 10_000
 EXCEL_CELL_MAX_LENGTH = 32767
@@ -41,6 +42,9 @@ def limit_widget(widget: forms.Widget, limit: int = TEXT_MAX_LENGTH) -> forms.Wi
     """Tell the page the limit for its counter, without a `maxlength` that would cut a paste."""
     widget.attrs.pop("maxlength", None)
     widget.attrs["data-max-length"] = str(limit)
+    # The counter's words, in the page's language (the script fills in the numbers).
+    widget.attrs["data-counter-text"] = gettext_lazy("{length} / {limit} 文字")
+    widget.attrs["data-counter-over"] = gettext_lazy("（{over} 文字超過）")
     return widget
 
 

@@ -100,3 +100,11 @@ def test_the_api_answers_its_errors_in_the_language_asked_for():
     assert english.status_code == japanese.status_code == 404
     assert english["Content-Language"] == "en" and japanese["Content-Language"] == "ja"
     assert english.json() != japanese.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_switcher_names_each_language_in_itself(language):
+    html = Client(HTTP_ACCEPT_LANGUAGE=language).get("/public/").content.decode()
+    assert 'lang="ja" hreflang="ja">日本語</a>' in html or 'lang="ja">日本語</span>' in html
+    assert 'lang="en" hreflang="en">English</a>' in html or 'lang="en">English</span>' in html

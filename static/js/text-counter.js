@@ -8,10 +8,12 @@
     return Array.from(text.replace(/\r\n?/g, "\n")).length;
   }
   function format(n) {
-    return n.toLocaleString("ja-JP");
+    return n.toLocaleString(document.documentElement.lang || "ja");
   }
   document.querySelectorAll("[data-max-length]").forEach(function (box) {
     var limit = parseInt(box.getAttribute("data-max-length"), 10);
+    var text = box.getAttribute("data-counter-text") || "{length} / {limit}";
+    var overText = box.getAttribute("data-counter-over") || " (+{over})";
     var counter = document.createElement("p");
     counter.className = "char-counter";
     counter.id = (box.id || box.name) + "-counter";
@@ -21,7 +23,9 @@
     function update() {
       var length = count(box.value);
       var over = length - limit;
-      counter.textContent = format(length) + " / " + format(limit) + " 文字" + (over > 0 ? "（" + format(over) + " 文字超過）" : "");
+      counter.textContent =
+        text.replace("{length}", format(length)).replace("{limit}", format(limit)) +
+        (over > 0 ? overText.replace("{over}", format(over)) : "");
       counter.classList.toggle("char-counter-over", over > 0);
     }
     box.addEventListener("input", update);
