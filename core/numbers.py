@@ -104,7 +104,9 @@ def format_change(current: Decimal | None, previous: Decimal | None, *, percent:
         shown = (abs(difference) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
         if not shown:
             return "±0"
-        return f"{'▲' if difference > 0 else '▼'}{shown}ポイント"
+        if difference > 0:
+            return _("▲%(points)sポイント") % {"points": shown}
+        return _("▼%(points)sポイント") % {"points": shown}
     if not difference:
         return "±0"
     return f"{'▲' if difference > 0 else '▼'}{format_decimal(abs(difference))}"

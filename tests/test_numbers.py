@@ -90,3 +90,19 @@ def test_rates_are_shown_with_one_decimal():
     assert format_rate(D("0.875")) == "87.5%"
     assert format_rate(D("1.0625")) == "106.3%"  # half up, as Excel shows 0.0%
     assert format_rate(None) == "—"
+
+
+def test_a_change_in_points_reads_in_the_active_language():
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from core.numbers import format_change
+
+    with translation.override("ja"):
+        assert format_change(Decimal("0.85"), Decimal("0.8")) == "▲5.0ポイント"
+        assert format_change(Decimal("0.8"), Decimal("0.85")) == "▼5.0ポイント"
+    with translation.override("en"):
+        assert format_change(Decimal("0.85"), Decimal("0.8")) == "+5.0 pts"
+        assert format_change(Decimal("0.8"), Decimal("0.85")) == "−5.0 pts"
+        assert format_change(Decimal("1200"), Decimal("1000"), percent=False) == "▲200"
