@@ -25,29 +25,12 @@ from indicators.basis import Basis
 from indicators.models import NO_TARGET_TEXTS, Actual, Indicator, MeasureResult, MilestoneStatus, Target
 from indicators.selectors import Rollup, plan_bands, rollup, rollups_by_year
 from measures.models import MeasureSection, Pillar, Plan, ScheduleItem, SubPillar
+from pdca import plan_review
 from pdca.models import ProgressStatus, ReportEdition, ScheduleProgress, SelfAssessment, Submission, SubmissionStatus
 from pdca.report import charts
 
 APPROVED = SubmissionStatus.APPROVED.value
 Outcome = MeasureResult.Outcome
-
-
-class FinalOutcome:
-    """How a measure ends the plan period (総括): its grade in its 達成年度, in three classes."""
-
-    ACHIEVED = "achieved"
-    PARTIAL = "partial"
-    NOT_ACHIEVED = "not_achieved"
-    UNREPORTED = "unreported"
-
-    @staticmethod
-    def labels() -> dict[str, str]:
-        return {
-            FinalOutcome.ACHIEVED: _("達成"),
-            FinalOutcome.PARTIAL: _("一部達成"),
-            FinalOutcome.NOT_ACHIEVED: _("未達成"),
-            FinalOutcome.UNREPORTED: _("未報告"),
-        }
 
 
 @dataclass
@@ -140,7 +123,7 @@ class MeasurePage:
 
     @property
     def final_outcome_label(self) -> str:
-        return FinalOutcome.labels().get(self.final_outcome, "")
+        return str(plan_review.VERDICT_LABELS.get(self.final_outcome, ""))
 
 
 @dataclass
@@ -226,8 +209,7 @@ class ReportPart:
 
     @property
     def final_rows(self) -> list[tuple[str, int]]:
-        labels = FinalOutcome.labels()
-        return [(labels[key], self.final_counts.get(key, 0)) for key in labels]
+        return [(str(label), self.final_counts.get(key, 0)) for key, label in plan_review.VERDICT_LABELS.items()]
 
     @property
     def charts(self) -> dict:
@@ -351,7 +333,7 @@ def report_part(*, plan: Plan, fiscal_year: int) -> ReportPart:
     is_period_review = fiscal_year == plan.last_fiscal_year
     final_counts: dict[str, int] = {}
     if is_period_review:
-        final_counts = _finals_add(plan, pages.values(), results, bands)
+        final_counts = _finals_add(plan, pages.values(), results)
     # The roll-ups every page shows, on the report's basis (indicators.basis).
     by_year = rollups_by_year(plan=plan, levels=["plan", "pillar"], basis=Basis.APPROVED)
     subpillar_rollups = rollup(plan=plan, fiscal_year=fiscal_year, level="subpillar", basis=Basis.APPROVED)
@@ -528,32 +510,28 @@ def _risks_add(pages: Iterable[MeasurePage], bands: list[achievement.Band]) -> N
 
 
 def _finals_add(
-    plan: Plan, pages: Iterable[MeasurePage], results: dict[tuple[int, int], MeasureYear], bands
+    plan: Plan, pages: Iterable[MeasurePage], results: dict[tuple[int, int], MeasureYear]
 ) -> dict[str, int]:
-    """The plan-period review: each measure judged on its result in its 達成年度 (the plan's
-    last year for a 達成年度 after the plan's period), and the counts of each outcome."""
-    top, bottom = bands[0].code, bands[-1].code
-    counts = dict.fromkeys(FinalOutcome.labels(), 0)
+    """The plan-period review on the report's basis, by the review page's rule
+    (`pdca.plan_review.verdicts`): each measure judged on its result in its 達成年度 (the
+    nearest year of the plan for a 達成年度 outside it), the approved final evaluation text,
+    and the counts of each outcome."""
+    found = plan_review.verdicts(plan, Basis.APPROVED)
+    texts = plan_review.final_texts(plan, Basis.APPROVED)
     for page in pages:
-        year = min(max(page.target_fiscal_year, plan.first_fiscal_year), plan.last_fiscal_year)
+        verdict = found[page.pk]
+        year = verdict.fiscal_year
         if year != page.target_fiscal_year:
             page.final_note = _("達成年度（%(target)s）が計画期間外のため、%(year)sの結果で評価しています。") % {
                 "target": reiwa_label(page.target_fiscal_year),
                 "year": reiwa_label(year),
             }
         page.final = results.get((page.pk, year)) or _unreported(year)
-        if page.final.grade == top:
-            page.final_outcome = FinalOutcome.ACHIEVED
-        elif page.final.grade == bottom:
-            page.final_outcome = FinalOutcome.NOT_ACHIEVED
-        elif page.final.grade:
-            page.final_outcome = FinalOutcome.PARTIAL
-        else:
-            page.final_outcome = FinalOutcome.UNREPORTED
-        counts[page.final_outcome] += 1
+        page.final_outcome = verdict.verdict
+        page.final_text = texts.get(page.pk, "")
         for indicator in page.indicators:
             indicator.final = next((figure for figure in indicator.years if figure.fiscal_year == year), None)
-    return counts
+    return plan_review.verdict_counts(found)
 
 
 def rollup_combine(rollups: list[Rollup], bands, judgements) -> Rollup:

@@ -1,8 +1,9 @@
 """The meeting workbook: what headquarters prints for the promotion headquarters' meeting.
 
 Sheets, in order: 表紙 (cover and contents), 概要 (roll-ups by pillar, sub-pillar, bureau and
-section, legends and two charts), 前年度比較, 要注意施策, 提出状況, 施策一覧 (one row per
-indicator) and 施策別 (one block per measure). Every figure is read from the selectors the web
+section, legends and two charts), 総括 (the plan-period review, in the plan's last year only),
+前年度比較, 要注意施策, 提出状況, 施策一覧 (one row per indicator) and 施策別 (one block per
+measure). Every figure is read from the selectors the web
 pages use (`pdca.workbook.selectors`, `pdca.dashboard`, `pdca.selectors`), so the workbook and
 the pages agree to the last digit.
 
@@ -30,6 +31,7 @@ from indicators.models import Actual, MeasureResult
 from indicators.selectors import rollups_by_year
 from measures.models import Pillar, Plan
 from measures.selectors import plan_current
+from pdca import plan_review
 from pdca.dashboard import Overview, low_bands, measures_at_risk, year_over_year
 from pdca.models import Submission, SubmissionStatus
 from pdca.selectors import submission_board
@@ -147,6 +149,8 @@ def meeting_workbook_write(*, plan: Plan, fiscal_year: int, output: str | Binary
     blocks = list(measure_blocks(plan=plan, fiscal_year=fiscal_year, basis=basis))
     _cover_sheet(context)
     _summary_sheet(context, summary)
+    if fiscal_year == plan.last_fiscal_year:
+        _final_sheet(context)
     _comparison_sheet(context, blocks)
     _at_risk_sheet(context, blocks)
     _submission_sheet(context)
@@ -208,6 +212,10 @@ SHEET_CONTENTS = [
         gettext_lazy("概要"),
         gettext_lazy("計画全体・柱・中柱・局・所属ごとの平均達成率、評価の内訳、進捗判定、提出状況とグラフ"),
     ),
+    (
+        gettext_lazy("総括"),
+        gettext_lazy("計画期間の総括：施策ごとの達成年度の目標と実績、最終評価、総括評価、達成・一部達成・未達成の数"),
+    ),
     (gettext_lazy("前年度比較"), gettext_lazy("成果指標ごとの実績・達成率・評価の前年度との比較")),
     (gettext_lazy("要注意施策"), gettext_lazy("評価が低い、実績が未報告、または取組に遅れがある施策とその理由")),
     (gettext_lazy("提出状況"), gettext_lazy("局・所属ごとの提出状況と未提出の施策")),
@@ -242,7 +250,10 @@ def _cover_sheet(context: _Context) -> None:
     sheet.blank()
     sheet.write([(_("目次"), "heading", 2)], height=row_height(1, 11))
     sheet.write([(_("シート"), "header"), (_("内容"), "header")])
+    final_sheet = fiscal_year == plan.last_fiscal_year
     for name, description in SHEET_CONTENTS:
+        if str(name) == _("総括") and not final_sheet:
+            continue
         sheet.write([(str(name), "bold"), (str(description), "text")])
     sheet.blank()
     notes = [
@@ -608,6 +619,84 @@ def _at_risk_sheet(context: _Context, blocks: list[MeasureBlock]) -> None:
                 ("、".join(reasons), "text"),
             ]
         )
+    sheet.finish()
+
+
+# --- 総括 ----------------------------------------------------------------------------------
+
+
+def _final_sheet(context: _Context) -> None:
+    """The plan-period review (総括評価) on the workbook's basis, from the review page's
+    selectors (`pdca.plan_review`): the counts of each outcome, then one row per indicator with
+    its target in the measure's 達成年度 and the actual, and per measure the final rate, grade,
+    outcome and the final evaluation text that has reached the basis."""
+    plan, basis = context.plan, context.basis
+    columns = [
+        Column(_("施策No"), 10.5),
+        Column(_("施策名"), 17),
+        Column(_("達成年度"), 7),
+        Column(_("成果指標"), 19),
+        Column(_("単位"), 5),
+        Column(_("目標"), 8),
+        Column(_("実績"), 8.5),
+        Column(_("最終達成率"), 7.5),
+        Column(_("最終評価"), 5),
+        Column(_("区分"), 7),
+        Column(_("総括評価"), 36),
+    ]
+    title = _("%(plan)s 総括（%(period)s）") % {"plan": plan.name, "period": plan.period_label}
+    sheet = context.sheet(_("総括"), columns, landscape=True, title=title)
+    width = len(columns)
+    sheet.write([(title, "title", width)], height=row_height(1, 14))
+    sheet.write(
+        [
+            (
+                _(
+                    "各施策を達成年度（計画期間外のときは最も近い計画年度）の結果で評価します（総括評価のページと同じ）。"
+                    "最上位の評価が達成、最下位が未達成、その他が一部達成です。数値の基準：%(basis)s"
+                )
+                % {"basis": Basis(basis).label},
+                "note",
+                width,
+            )
+        ]
+    )
+    counts = plan_review.verdict_counts(plan_review.verdicts(plan, basis))
+    sheet.write([(str(label), "header") for label in plan_review.VERDICT_LABELS.values()])
+    sheet.write([(counts[key], "integer") for key in plan_review.VERDICT_LABELS])
+    sheet.blank()
+    header = sheet.header([column.label for column in columns])
+    sheet.ws.freeze_panes(header + 1, 2)
+    texts = plan_review.final_texts(plan, basis)
+    grade = context.formats.grade
+    for row in plan_review.measure_finals(plan, basis):
+        measure = row.measure
+        measure_cells = [
+            (rate_value(row.rate), "rate"),
+            (row.grade, grade(row.grade)),
+            (row.verdict_label, "center"),
+            (texts.get(measure.pk, ""), "text"),
+        ]
+        judged = plan_review.final_year(plan, measure.target_fiscal_year)
+        year = reiwa_short(judged)
+        if judged != measure.target_fiscal_year:
+            year = _("%(year)s（達成年度%(target)s）") % {
+                "year": year,
+                "target": reiwa_short(measure.target_fiscal_year),
+            }
+        for index, figures in enumerate(row.indicators or [None]):
+            if figures is None:
+                indicator = [("", "text"), ("", "center"), ("", "center"), ("", "center")]
+            else:
+                indicator = [
+                    (figures.name, "text"),
+                    (figures.unit, "center"),
+                    _number_cell(figures.target_value, figures.target),
+                    _number_cell(figures.actual_value, figures.actual),
+                ]
+            own = measure_cells if index == 0 else [(None, "rate"), ("", "center"), ("", "center"), ("", "text")]
+            sheet.write([(measure.code, "text"), (measure.name, "text"), (year, "center"), *indicator, *own])
+    sheet.ws.autofilter(header, 0, sheet.row - 1, width - 1)
     sheet.finish()
 
 

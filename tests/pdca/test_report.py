@@ -13,7 +13,9 @@ from indicators.basis import Basis
 from indicators.models import GroupResult, Indicator, MeasureResult, Target
 from indicators.selectors import rollup
 from measures.models import Measure, Plan
-from pdca.report.selectors import FinalOutcome, report_part
+from pdca import plan_review
+from pdca.report.selectors import report_part
+from pdca.services import final_review_decide, final_review_save
 from tests.pdca.reporting import STRATEGY_CODE, report_enter, strategy_load
 
 pytestmark = pytest.mark.django_db
@@ -175,10 +177,29 @@ def test_the_plan_period_edition_judges_each_measure_on_its_target_year(plan, st
     part = report_part(plan=strategy, fiscal_year=2022)
     assert part.is_period_review
     finals = {m.code: m for m in part.measures}
-    assert finals["S1-①-ア-01"].final_outcome == FinalOutcome.ACHIEVED
-    assert finals["S1-②-ア-01"].final_outcome == FinalOutcome.PARTIAL
+    assert finals["S1-①-ア-01"].final_outcome == plan_review.ACHIEVED
+    assert finals["S1-②-ア-01"].final_outcome == plan_review.PARTLY
     assert finals["S1-②-ア-02"].final.fiscal_year == 2021
-    assert finals["S1-②-ア-02"].final_outcome == FinalOutcome.ACHIEVED
+    assert finals["S1-②-ア-02"].final_outcome == plan_review.ACHIEVED
     assert finals["S1-①-ア-01"].indicators[0].final.target == "200"
-    assert part.final_counts == {"achieved": 2, "partial": 1, "not_achieved": 0, "unreported": 0}
+    assert part.final_counts == {"achieved": 2, "partly": 1, "not_achieved": 0, "unreported": 0, "no_target": 0}
+    # The same rule and counts as the review page on the approved basis.
+    assert part.final_counts == plan_review.summary(strategy, Basis.APPROVED).plan.counts
     assert not report_part(plan=strategy, fiscal_year=2021).is_period_review
+
+
+def test_the_plan_period_edition_prints_the_approved_final_evaluation_only(client_for, plan, strategy, personas):
+    hq = personas["hq"]
+    online, open_data = (strategy.measures.get(code=code) for code in ("S1-①-ア-01", "S1-②-ア-01"))
+    approved = final_review_save(
+        user=hq, measure=online, text="4年間で目標を上回った。", expected_version=0, submit=True
+    )
+    final_review_decide(review=approved, reviewer=hq, approve=True)
+    final_review_save(user=hq, measure=open_data, text="提出中の総括評価。", expected_version=0, submit=True)
+    finals = {m.code: m for m in report_part(plan=strategy, fiscal_year=2022).measures}
+    assert finals["S1-①-ア-01"].final_text == "4年間で目標を上回った。"
+    assert finals["S1-②-ア-01"].final_text == ""
+    page = client_for("hq").get(html_url(plan=STRATEGY_CODE, year=2022)).content.decode()
+    assert "4年間で目標を上回った。" in page
+    assert "提出中の総括評価。" not in page
+    assert "（承認済の総括評価はありません）" in page

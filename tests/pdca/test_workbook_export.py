@@ -24,13 +24,14 @@ from indicators.selectors import (
     measure_results_for_year,
     rollup,
 )
-from indicators.services import actual_record
+from indicators.services import actual_record, measure_results_basis_set
 from measures.models import Plan, PlanYear, SubPillar
 from measures.selectors import bureaus_in_plan_order
+from pdca import plan_review
 from pdca.dashboard import measures_at_risk
 from pdca.models import SelfAssessment, Submission, SubmissionStatus
 from pdca.selectors import submission_board, submission_status_counts
-from pdca.services import report_bases_sync
+from pdca.services import final_review_decide, final_review_save, report_bases_sync
 from pdca.workbook.cells import rate_value
 from pdca.workbook.exports import meeting_workbook_write
 from tests.conftest import measure
@@ -438,3 +439,44 @@ def test_a_revised_target_shows_the_original_beside_the_target_in_force(reported
     assert row["成果指標"] == f"{indicator.name}〔目標見直し：R3 当初 80%〕"
     labels = _blocks(workbook["施策別"])["II-④-ア-01"]["labels"]
     assert labels["目標の見直し"].startswith("当初の目標 80% → 見直し後の目標 90%")
+
+
+def _final_achieve(plan: Plan, code: str, value: str) -> None:
+    m = measure(code)
+    plan_year = PlanYear.objects.get(plan=plan, fiscal_year=m.target_fiscal_year)
+    actual_record(indicator=m.indicators.get(), plan_year=plan_year, value=Decimal(value), user=None)
+    measure_results_basis_set(plan=plan, reached={(m.pk, plan_year.pk): Basis.SUBMITTED})
+
+
+def test_the_final_sheet_comes_in_the_plans_last_year_only_with_the_review_pages_figures(plan, personas):
+    last = plan.last_fiscal_year
+    _final_achieve(plan, "II-④-ア-01", "85")  # 85 / 80 in its 達成年度 → 達成
+    _final_achieve(plan, "I-③-エ-02", "1")  # far below its target → 未達成 or 一部達成
+    hq = personas["hq"]
+    review = final_review_save(
+        user=hq, measure=measure("II-④-ア-01"), text="目標を上回った。", expected_version=0, submit=True
+    )
+    final_review_decide(review=review, reviewer=hq, approve=True)
+    workbook = load_workbook(BytesIO(_workbook_bytes(plan, last)))
+    assert workbook.sheetnames == [*SHEETS[:2], "総括", *SHEETS[2:]]
+    assert "総括" in [row[0] for row in workbook["表紙"].iter_rows(values_only=True)]
+    ws = workbook["総括"]
+    labels = [str(label) for label in plan_review.VERDICT_LABELS.values()]
+    counts_row = [c.value for c in ws[4]][: len(labels)]
+    assert [c.value for c in ws[3]][: len(labels)] == labels
+    review_counts = plan_review.summary(plan, Basis.SUBMITTED).plan.counts
+    assert counts_row == [review_counts[key] for key in plan_review.VERDICT_LABELS]
+    assert review_counts["achieved"] == 1 and sum(counts_row) == plan.measures.count()
+    rows = _table(ws, header_row=6)
+    assert len(rows) == sum(m.indicators.count() or 1 for m in plan.measures.all())
+    achieved = next(r for r in rows if r["施策No"] == "II-④-ア-01")
+    page_rows = {row.measure.code: row for row in plan_review.measure_finals(plan, Basis.SUBMITTED)}
+    page_row = page_rows["II-④-ア-01"]
+    assert (achieved["目標"], achieved["実績"]) == (80, 85)
+    assert achieved["最終達成率"] == rate_value(page_row.rate)
+    assert (achieved["最終評価"], achieved["区分"]) == (page_row.grade, "達成")
+    assert achieved["総括評価"] == "目標を上回った。"
+    # Not the plan's last year: no 総括 sheet, and the cover does not list it.
+    earlier = load_workbook(BytesIO(_workbook_bytes(plan, last - 1)))
+    assert "総括" not in earlier.sheetnames
+    assert "総括" not in [row[0] for row in earlier["表紙"].iter_rows(values_only=True)]
