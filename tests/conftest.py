@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.management import call_command
+from django.utils import translation
 
 from measures.models import Measure, Plan, Section
 from pdca.models import Profile, Role
@@ -34,6 +35,16 @@ def _empty_cache():
     """Every test starts with an empty cache, so that its query counts do not depend on the
     tests run before it."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the site's default language. LocaleMiddleware activates a request's
+    language on the test's own thread and leaves it active after the response, so an English
+    request in one test would otherwise make the next test's Japanese messages English."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
