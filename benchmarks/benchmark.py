@@ -326,9 +326,10 @@ class SizeRun:
 
     def _measure_of_the_common_shape(self) -> Measure:
         """The measure whose page and entry form are timed: of the commonest shape in every
-        synthetic plan (three indicators, one a milestone, all reported for the year; two
-        schedule rows that year; one owning section), the middle one. Saving a measure of the
-        same shape at every size does the same writes, so its query count can be compared."""
+        synthetic plan (three indicators, one a milestone, none cumulative, all reported for the
+        year; two schedule rows that year; one owning section), the middle one. Saving a measure
+        of the same shape at every size does the same writes, so its query count can be
+        compared (a cumulative indicator adds the query for last year's value)."""
         year = FISCAL_YEAR
         shaped = (
             self.plan.measures.annotate(
@@ -337,10 +338,11 @@ class SizeRun:
                     "indicators__actuals", filter=Q(indicators__actuals__plan_year__fiscal_year=year), distinct=True
                 ),
                 n_milestones=Count("indicators", filter=Q(indicators__kind="milestone"), distinct=True),
+                n_cumulative=Count("indicators", filter=Q(indicators__cumulative=True), distinct=True),
                 n_items=Count("schedule_items", filter=Q(schedule_items__years__fiscal_year=year), distinct=True),
                 n_sections=Count("measure_sections", distinct=True),
             )
-            .filter(n_indicators=3, n_reported=3, n_milestones=1, n_items=2, n_sections=1)
+            .filter(n_indicators=3, n_reported=3, n_milestones=1, n_cumulative=0, n_items=2, n_sections=1)
             .order_by("order")
         )
         candidates = list(shaped.values_list("pk", flat=True))
