@@ -41,7 +41,9 @@ def data_changed() -> None:
 
 def data_version() -> str | None:
     """The current data version (one query); None before anything was written."""
-    return DataVersion.objects.filter(pk=VERSION_ROW).values_list("stamp", flat=True).first()
+    # By its primary key, with no ordering or limit to compile: every page reads it.
+    stamps = list(DataVersion.objects.filter(pk=VERSION_ROW).values_list("stamp", flat=True))
+    return stamps[0] if stamps else None
 
 
 def with_data_version(queryset: QuerySet) -> QuerySet:

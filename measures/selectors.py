@@ -12,7 +12,7 @@ from django.db.models import Count, FilteredRelation, Min, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from core.cache import cached, with_data_version
+from core.cache import cached, data_version, with_data_version
 from measures.models import Bureau, Field, Measure, MeasureSection, Pillar, Plan, PlanYear, Section, SubPillar
 
 
@@ -24,12 +24,28 @@ def plans_with_version() -> QuerySet[Plan]:
 
 def plan_current(code: str | None = None) -> Plan:
     """The plan named by `code`, or by default the newest one (a successor plan replaces the
-    old on screen)."""
-    plans = plans_with_version().order_by("-first_fiscal_year", "code")
-    plan = plans.filter(code=code).first() if code else plans.first()
+    old on screen), with `data_version`. Every page asks for it: the version is one small
+    query and the plan itself is kept in the cache under it (core.cache)."""
+    plan = _plan_by_code(code)
     if plan is None:
         raise Http404(_("計画が見つかりません。python manage.py load_plan で読み込んでください。"))
     return plan
+
+
+def _plan_by_code(code: str | None) -> Plan | None:
+    version = data_version()
+    plan = cached(("plan", code or ""), version, lambda: _plan_read(code))
+    if plan is None:
+        return None
+    # A copy for the request: what it caches on the plan (its settings) stays its own.
+    plan = copy.copy(plan)
+    plan.data_version = version
+    return plan
+
+
+def _plan_read(code: str | None) -> Plan | None:
+    plans = Plan.objects.order_by("-first_fiscal_year", "code")
+    return plans.filter(code=code).first() if code else plans.first()
 
 
 def plan_for_request(request) -> Plan:
@@ -43,8 +59,8 @@ def plan_for_request(request) -> Plan:
             request.session["plan"] = plan.code
     else:
         remembered = request.session.get("plan")
-        # One read: a remembered plan that has since been deleted gives way to the newest.
-        plan = (plans_with_version().filter(code=remembered).first() if remembered else None) or plan_current()
+        # A remembered plan that has since been deleted gives way to the newest.
+        plan = (_plan_by_code(remembered) if remembered else None) or plan_current()
     return plan
 
 

@@ -16,7 +16,8 @@ from indicators.models import Indicator, Target
 from indicators.plan_file import plan_export, plan_load
 from indicators.services import actual_record, target_update
 from measures.models import GradeBand, Measure, PlanYear
-from measures.selectors import measure_card, plans_with_version
+from measures.selectors import measure_card, plan_current, plans_with_version
+from pdca.models import Role
 from tests.conftest import measure
 from tests.pdca.test_entry import CODE, YEAR, entry_url, form_data, review_url
 
@@ -108,6 +109,35 @@ def test_a_user_is_never_served_another_users_copy(client_for, plan, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         assert workbook in client_for("hq").get(url).content.decode()
         assert workbook not in client_for("staff").get(url).content.decode()
+
+
+def test_the_kept_menu_follows_the_users_role(client_for, personas, plan, django_capture_on_commit_callbacks):
+    """The page frame's menu is kept per user, role and address (base.html's {% cache %}): a
+    role changed with no other write shows at once."""
+    url = reverse("plan_tree") + f"?year={YEAR}"
+    manage = f'href="{reverse("manage")}"'
+    with django_capture_on_commit_callbacks(execute=True):
+        assert manage in client_for("hq").get(url).content.decode()
+        personas["hq"].profile.role = Role.VIEWER
+        personas["hq"].profile.save(update_fields=["role"])
+        assert manage not in client_for("hq").get(url).content.decode()
+
+
+def test_the_plan_is_read_from_the_cache_under_the_data_version(plan, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # kept as the read commits
+        first = plan_current(plan.code)
+    assert first.data_version == data_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        with CaptureQueriesContext(connection) as queries:
+            again = plan_current(plan.code)
+        assert len(queries) == 1  # the version alone
+        assert again is not first and again.name == plan.name
+        # A change through a write path (a new version) is seen by the next read.
+        with transaction.atomic():
+            type(plan).objects.filter(pk=plan.pk).update(name="改称した計画")
+            data_changed()
+        assert plan_current(plan.code).name == "改称した計画"
+        assert plan_current().code == plan.code  # the newest plan, by default
 
 
 def _indicator(plan):
