@@ -42,9 +42,11 @@ from openpyxl import load_workbook
 
 from benchmarks.synthetic import synthetic_plan_create
 from indicators import plausibility
-from indicators.models import MeasureResult
+from indicators.basis import Basis
+from indicators.models import GroupResult, MeasureResult
 from indicators.plan_file import plan_export, plan_export_json, plan_load
 from measures.models import Bureau, Field, Measure, MeasureSection, Pillar, PlanYear, Section, SubPillar
+from pdca.filters import CHOICE_LIMIT
 from pdca.models import Profile, Role, Submission, SubmissionStatus
 from pdca.selectors import HISTORY_LIMIT, entry_state
 from pdca.services import report_bases_sync, submission_for
@@ -541,32 +543,72 @@ class SizeRun:
         return floor
 
     def _tables(self) -> dict[type, str]:
-        models = (MeasureResult, PlanYear, Measure, MeasureSection, Section, Bureau, Field, SubPillar, Pillar)
+        models = (
+            MeasureResult,
+            GroupResult,
+            Submission,
+            PlanYear,
+            Measure,
+            MeasureSection,
+            Section,
+            Bureau,
+            Field,
+            SubPillar,
+            Pillar,
+        )
         return {model: model._meta.db_table for model in models}
 
     def _list_floor(self, _output: Any) -> Callable[[], Any]:
-        """The measure list's figures by hand: the plan's measures counted, and the first page
-        (a hundred in plan order) with field, primary bureau and section, and the year's result."""
+        """The measure list's figures by hand, everything the page shows: the plan's measures
+        counted; the first page (a hundred in plan order) with field, primary bureau and
+        section, the year's result and report status; and what the filter's selects offer
+        (the pillars, up to CHOICE_LIMIT sub-pillars and fields, the bureaus that own measures,
+        the target years)."""
         table, order = self._tables(), self.connection.ops.quote_name("order")
+        first_year = PlanYear.objects.get(plan=self.plan, fiscal_year=self.plan.first_fiscal_year)
         rows = (
-            "SELECT m.code, m.name, f.name, b.name, s.name, m.target_fiscal_year, r.grade, r.rate, r.outcome"
+            "SELECT m.code, m.name, f.name, b.name, s.name, m.target_fiscal_year,"
+            " r.grade, r.rate, r.outcome, r.basis_reached, su.status"
             f" FROM {table[Measure]} m JOIN {table[Field]} f ON f.id = m.field_id"
             f" LEFT JOIN {table[MeasureSection]} ms ON ms.measure_id = m.id AND ms.is_primary"
             f" LEFT JOIN {table[Section]} s ON s.id = ms.section_id"
             f" LEFT JOIN {table[Bureau]} b ON b.id = s.bureau_id"
             f" LEFT JOIN {table[MeasureResult]} r ON r.measure_id = m.id AND r.plan_year_id = %s"
+            f" LEFT JOIN {table[Submission]} su ON su.measure_id = m.id AND su.plan_year_id = %s"
             f" WHERE m.plan_id = %s ORDER BY m.{order} LIMIT 100"
         )
+        in_plan = f"JOIN {table[Pillar]} p ON p.id = sp.pillar_id WHERE p.plan_id = %s"
         return self._sql_floor(
             [
                 (f"SELECT COUNT(*) FROM {table[Measure]} WHERE plan_id = %s", [self.plan.pk]),
-                (rows, [self.plan_year.pk, self.plan.pk]),
+                (rows, [self.plan_year.pk, self.plan_year.pk, self.plan.pk]),
+                (f"SELECT id, code, name FROM {table[Pillar]} WHERE plan_id = %s ORDER BY {order}", [self.plan.pk]),
+                (
+                    f"SELECT sp.id, sp.code, sp.name FROM {table[SubPillar]} sp {in_plan} LIMIT %s",
+                    [self.plan.pk, CHOICE_LIMIT + 1],
+                ),
+                (
+                    f"SELECT f.id, f.code, f.name FROM {table[Field]} f"
+                    f" JOIN {table[SubPillar]} sp ON sp.id = f.subpillar_id {in_plan} LIMIT %s",
+                    [self.plan.pk, CHOICE_LIMIT + 1],
+                ),
+                (
+                    f"SELECT bureau_id, sort_bureau FROM {table[GroupResult]}"
+                    " WHERE plan_year_id = %s AND level = %s AND basis = %s ORDER BY sort_bureau",
+                    [first_year.pk, GroupResult.Level.BUREAU, Basis.ENTERED],
+                ),
+                (
+                    f"SELECT DISTINCT target_fiscal_year FROM {table[Measure]} WHERE plan_id = %s ORDER BY 1",
+                    [self.plan.pk],
+                ),
             ]
         )
 
     def _tree_floor(self, _output: Any) -> Callable[[], Any]:
-        """The plan tree's first page by hand: its twenty sub-pillars' fields and measures with
-        the year's results, and each field's mean rate and grade counts."""
+        """The plan tree's first page by hand, everything it shows: the plan's pillars and its
+        number of sub-pillars (the pager); its twenty sub-pillars' fields and measures with the
+        year's results, and each field's mean rate and grade counts; the stored roll-ups of
+        the plan, the pillars and those sub-pillars."""
         table, order = self._tables(), self.connection.ops.quote_name("order")
         shown = (
             f"SELECT sp.id FROM {table[SubPillar]} sp JOIN {table[Pillar]} p ON p.id = sp.pillar_id"
@@ -580,7 +622,28 @@ class SizeRun:
         rows = f"SELECT s.id, f.id, f.code, f.name, m.code, m.name, r.grade, r.rate, r.outcome{joined}"
         per_field = f"SELECT f.id, COUNT(*), AVG(r.rate), r.grade{joined} GROUP BY f.id, r.grade"
         params = [self.plan.pk, self.plan_year.pk]
-        return self._sql_floor([(rows, params), (per_field, params)])
+        rollups = (
+            "SELECT level, pillar_id, subpillar_id, measures, graded, mean_rate, unreported, no_target, grade_counts"
+            f" FROM {table[GroupResult]} WHERE plan_year_id = %s AND basis = %s"
+            f" AND (level IN (%s, %s) OR (level = %s AND subpillar_id IN ({shown})))"
+        )
+        levels = GroupResult.Level
+        return self._sql_floor(
+            [
+                (f"SELECT id, code, name FROM {table[Pillar]} WHERE plan_id = %s ORDER BY {order}", [self.plan.pk]),
+                (
+                    f"SELECT COUNT(*) FROM {table[SubPillar]} sp JOIN {table[Pillar]} p ON p.id = sp.pillar_id"
+                    " WHERE p.plan_id = %s",
+                    [self.plan.pk],
+                ),
+                (rows, params),
+                (per_field, params),
+                (
+                    rollups,
+                    [self.plan_year.pk, Basis.ENTERED, levels.PLAN, levels.PILLAR, levels.SUBPILLAR, self.plan.pk],
+                ),
+            ]
+        )
 
 
 class EntryPost:
