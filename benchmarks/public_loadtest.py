@@ -2,21 +2,25 @@
 """Load test of the public side: a crowd of anonymous visitors against gunicorn and PostgreSQL.
 
     DATABASE_URL=postgres:///kanagawa_bench .venv/bin/python benchmarks/public_loadtest.py \
-        [--clients 200] [--seconds 60] [--floor-seconds 15] [--workers N]
+        [--clients 200] [--seconds 60] [--think 1-3] [--capacity-seconds 30] [--floor-seconds 15] [--workers N]
 
 1. Creates a throwaway database beside the one DATABASE_URL names (never opening that one),
    migrates it, loads the real plan, makes the demo data and publishes FY2019–FY2021 as
    headquarters would (`opendata.services.year_publish`).
 2. Starts gunicorn on 127.0.0.1 with the production settings (whitenoise serves static files;
    the API's anonymous throttle is lifted, since every client here shares one address).
-3. The floor: for --floor-seconds, every client fetches one static file (our stylesheet)
-   as fast as it is answered.
-4. The public crowd: for --seconds, every client fetches, in turn at random, the public
-   dashboard (/public/), a measure page, a CSV file and a page of the API's measure list.
-5. The floor again, so that the public figures lie between two floors on a machine whose
-   speed drifts.
-6. Prints throughput and p50/p95/p99 per phase and per URL, the ratio of the public
-   throughput to the floor's, and exits non-zero on any error (non-200 or failed connection).
+3. The crowd (the latency target): for --seconds, --clients visitors each fetch, in turn at
+   random, the public dashboard (/public/), a measure page, a CSV file and a page of the
+   API's measure list, pausing --think seconds (uniformly at random) after each answer, as a
+   reader does between pages. Its p95 is the figure the target (< 200 ms) is about.
+4. The capacity (the throughput target): the floor, every client fetching one static file
+   (our stylesheet) back to back for --floor-seconds; the same clients fetching the public
+   mix back to back for --capacity-seconds; the floor again, so that the public figure lies
+   between two floors on a machine whose speed drifts. With no pause, latency there is
+   queueing (clients ÷ throughput, Little's law), so only its throughput is a target: at
+   least half the floors' mean.
+5. Prints throughput and p50/p95/p99 per phase and per URL, the ratio and the crowd's p95
+   against their targets, and exits non-zero on any error (non-200 or failed connection).
    Stops gunicorn and drops the database, whatever happened. Only loopback addresses are used.
 """
 
@@ -61,7 +65,8 @@ def prepare_django(throwaway: Throwaway) -> dict[str, list[str]]:
     call_command("migrate", verbosity=0)
     call_command("load_plan", str(PLAN_FILE), stdout=io.StringIO())
     call_command("collectstatic", interactive=False, verbosity=0)
-    call_command("seed_demo", stdout=io.StringIO())
+    # Production settings refuse demo accounts unless asked: this database is thrown away.
+    call_command("seed_demo", "--allow-demo", stdout=io.StringIO())
     hq = User.objects.get(username="hq")
     for year in PUBLISHED_YEARS:
         year_publish(plan_year=PlanYear.objects.get(fiscal_year=year), user=hq)
@@ -109,8 +114,12 @@ async def fetch(port: int, path: str) -> tuple[int, int | str]:
     return status, len(body)
 
 
-async def crowd(port: int, urls: list[str], clients: int, seconds: float, seed: int) -> dict:
-    """`clients` visitors fetching `urls` at random, back to back, for `seconds`."""
+async def crowd(
+    port: int, urls: list[str], clients: int, seconds: float, seed: int, think: tuple[float, float] | None = None
+) -> dict:
+    """`clients` visitors fetching `urls` at random for `seconds`: back to back, or pausing
+    between `think[0]` and `think[1]` seconds after each answer (and, so that they do not
+    all arrive at once, for up to `think[1]` seconds before their first request)."""
     timings: dict[str, list[float]] = defaultdict(list)
     sizes: dict[str, int] = {}
     errors: list[str] = []
@@ -118,6 +127,8 @@ async def crowd(port: int, urls: list[str], clients: int, seconds: float, seed: 
 
     async def visitor(number: int) -> None:
         rng = random.Random(seed * 1000 + number)
+        if think is not None:
+            await asyncio.sleep(rng.uniform(0, think[1]))
         while time.monotonic() < deadline:
             url = rng.choice(urls)
             started = time.perf_counter()
@@ -132,6 +143,8 @@ async def crowd(port: int, urls: list[str], clients: int, seconds: float, seed: 
                 continue
             timings[kind_of(url)].append(elapsed)
             sizes[kind_of(url)] = size
+            if think is not None:
+                await asyncio.sleep(rng.uniform(*think))
 
     started = time.monotonic()
     await asyncio.gather(*(visitor(n) for n in range(clients)))
@@ -172,10 +185,26 @@ def print_phase(name: str, figures: dict) -> None:
         )
 
 
+def think_range(text: str) -> tuple[float, float]:
+    """ "1-3" → (1.0, 3.0): a visitor's pause between pages, in seconds."""
+    low, _sep, high = text.partition("-")
+    try:
+        pause = (float(low), float(high or low))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give MIN-MAX seconds, e.g. 1-3") from None
+    if not 0 <= pause[0] <= pause[1]:
+        raise argparse.ArgumentTypeError(f"{text!r}: MIN must be at least 0 and at most MAX")
+    return pause
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=200)
-    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--seconds", type=float, default=60, help="the crowd's length (default 60)")
+    parser.add_argument(
+        "--think", type=think_range, default=(1.0, 3.0), help="a visitor's pause between pages, MIN-MAX seconds"
+    )
+    parser.add_argument("--capacity-seconds", type=float, default=30)
     parser.add_argument("--floor-seconds", type=float, default=15)
     parser.add_argument("--warmup-seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
@@ -201,25 +230,36 @@ def main() -> int:
         # each URL are not what a crowd meets.
         asyncio.run(crowd(port, urls["public"] + urls["floor"], args.workers, args.warmup_seconds, args.seed))
         phases = {
+            "crowd": asyncio.run(crowd(port, urls["public"], args.clients, args.seconds, args.seed, args.think)),
             "floor before": asyncio.run(crowd(port, urls["floor"], args.clients, args.floor_seconds, args.seed)),
-            "public": asyncio.run(crowd(port, urls["public"], args.clients, args.seconds, args.seed)),
+            "capacity": asyncio.run(crowd(port, urls["public"], args.clients, args.capacity_seconds, args.seed)),
             "floor after": asyncio.run(crowd(port, urls["floor"], args.clients, args.floor_seconds, args.seed)),
         }
         figures = {name: summary(result) for name, result in phases.items()}
         for name, row in figures.items():
             print_phase(name, row)
         floor = (figures["floor before"]["throughput"] + figures["floor after"]["throughput"]) / 2
-        ratio = figures["public"]["throughput"] / floor if floor else float("nan")
+        ratio = figures["capacity"]["throughput"] / floor if floor else float("nan")
+        low, high = args.think
         print(
-            f"public throughput / static floor: {ratio:.2f} (target ≥ 0.5); public p95 {figures['public']['p95_ms']:.1f} ms (target < 200)"
+            f"crowd ({args.clients} visitors, {low:g}–{high:g} s between pages): "
+            f"p95 {figures['crowd']['p95_ms']:.1f} ms (target < 200)"
         )
+        print(f"capacity (back to back): public throughput / static floor {ratio:.2f} (target ≥ 0.5)")
         errors = [e for result in phases.values() for e in result["errors"]]
         for error in errors[:10]:
             print("error:", error)
         if args.json:
             Path(args.json).write_text(
                 json.dumps(
-                    {"figures": figures, "ratio": ratio, "clients": args.clients, "workers": args.workers}, indent=1
+                    {
+                        "figures": figures,
+                        "ratio": ratio,
+                        "clients": args.clients,
+                        "think_seconds": args.think,
+                        "workers": args.workers,
+                    },
+                    indent=1,
                 )
             )
         return 1 if errors else 0
