@@ -48,7 +48,7 @@ from indicators.plan_file import plan_export, plan_export_json, plan_load
 from measures.models import Bureau, Field, Measure, MeasureSection, Pillar, PlanYear, Section, SubPillar
 from pdca.filters import CHOICE_LIMIT
 from pdca.models import Profile, Role, Submission, SubmissionStatus
-from pdca.selectors import HISTORY_LIMIT, entry_state
+from pdca.selectors import HISTORY_LIMIT, WORKLIST_PER_PAGE, entry_state
 from pdca.services import report_bases_sync, submission_for
 
 DEFAULT_SIZES = (76, 1_000, 10_000)
@@ -360,7 +360,11 @@ class SizeRun:
             *self._page("measure_list", reverse("measure_list") + self.query, self._list_floor),
             *self._page("plan_tree", reverse("plan_tree") + self.query, self._tree_floor),
             # As a running server serves them: the cache as the previous run left it.
-            Operation("worklist", lambda: self._get(reverse("worklist") + self.query)),
+            # The page that holds the measure worked on (a draft report), as at 76 measures,
+            # whose one page holds it: every size then shows one report awaiting the section.
+            Operation(
+                "worklist", lambda: self._get(reverse("worklist") + self.query + f"&page={self._worklist_page()}")
+            ),
             Operation("measure_detail", lambda: self._get(measure_detail)),
             # The plan-period review (総括評価): counts over every measure, one page of rows.
             Operation("plan_review", lambda: self._get(reverse("plan_review") + self.query), prepare=cache.clear),
@@ -400,6 +404,11 @@ class SizeRun:
             else Operation("report_pdf", None)
         )
         return operations
+
+    def _worklist_page(self) -> int:
+        """The worklist page (plan order, WORKLIST_PER_PAGE a page) holding the timed measure."""
+        before = self.plan.measures.filter(order__lt=self.measure.order).count()
+        return before // WORKLIST_PER_PAGE + 1
 
     def _reports_approved(self) -> None:
         """Every measure's report approved, with its texts, for each year up to the one timed
