@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django_tables2 import RequestConfig
 
 from core.cache import cached_html
+from core.links import path_maker
 from indicators.basis import Basis, result_on_basis
 from indicators.selectors import (
     chosen_fiscal_year,
@@ -62,6 +63,18 @@ def _tree_context(request, context: dict) -> dict:
     plan, year = context["plan"], context["fiscal_year"]
     tree = plan_tree(plan, request.GET.get("page"))
     shown = {"subpillar": tree.subpillar_ids, "field": tree.field_ids}
+    results = measure_results_for_year(
+        plan=plan, fiscal_year=year, measure_ids=tree.measure_ids, basis=context["basis"]
+    )
+    # Each measure's link and result made here, once, rather than by a tag and a lookup filter
+    # for each of the page's hundreds of measures.
+    detail = path_maker("measure_detail", "code")
+    for pillar in tree.pillars:
+        for subpillar in pillar.shown:
+            for field in subpillar.fields.all():
+                for measure in field.measures.all():
+                    measure.url = f"{detail(measure.code)}?year={year}"
+                    measure.result = results.get(measure.pk)
     return {
         **context,
         "pillars": tree.pillars,
@@ -70,9 +83,6 @@ def _tree_context(request, context: dict) -> dict:
             level: rollup(plan=plan, fiscal_year=year, level=level, ids=shown.get(level), basis=context["basis"])
             for level in ("plan", "pillar", "subpillar", "field")
         },
-        "results": measure_results_for_year(
-            plan=plan, fiscal_year=year, measure_ids=tree.measure_ids, basis=context["basis"]
-        ),
         "bands": plan_bands(plan),
     }
 
