@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -16,6 +18,11 @@ from measures.models import Bureau, Field, Measure, Pillar, PlanYear, Section, S
 
 # Cell texts that mean "no target that year" on a printed card.
 NO_TARGET_TEXTS = frozenset({"", "—", "-", "－", "―", "‐", "−", "※"})
+
+
+def target_is_set(value: Decimal | None, text: str) -> bool:
+    """`Target.is_set` from a target's value and text."""
+    return value is not None or text.strip() not in NO_TARGET_TEXTS
 
 
 class IndicatorKind(models.TextChoices):
@@ -100,7 +107,7 @@ class Target(models.Model):
     @property
     def is_set(self) -> bool:
         """False for a printed "no target that year" cell (—, -, ※, blank)."""
-        return self.value is not None or self.text.strip() not in NO_TARGET_TEXTS
+        return target_is_set(self.value, self.text)
 
 
 class TargetRevision(models.Model):

@@ -22,6 +22,7 @@ from indicators.basis import Basis, reached_on, result_on_basis
 from indicators.models import Actual, GroupResult, Indicator, MeasureResult, Target, TargetRevision
 from indicators.services import (
     indicator_achievement_for,
+    indicator_achievement_of,
     rules_with_bands,
     stored_achievement,
     stored_indicator_achievement,
@@ -188,9 +189,9 @@ def indicator_results_for_year(
     """Every indicator's achievement in a year, keyed by indicator id: the figures of
     `measure_achievement_table` for the whole plan at once (exports, lists).
 
-    A fixed number of queries. A graded actual carries its stored rate and grade, read as
-    plain values; only the indicators without one (a few) are read as rows, with the year's
-    target, to tell 対象外 from 未報告. So a plan of 10,000 measures stays light.
+    A fixed number of queries, all of plain values: a graded actual carries its stored rate
+    and grade; an indicator without one is told 対象外 from 未報告 by the year's target. So a
+    plan of 10,000 measures stays light.
     On a basis narrower than 入力済すべて, an actual whose measure's report has not reached
     it is 未報告 (indicators.basis).
     """
@@ -208,15 +209,19 @@ def indicator_results_for_year(
         )
     }
     ungraded = Indicator.objects.filter(measure__plan=plan).exclude(pk__in=graded.values("indicator_id"))
+    # Plain values rather than rows: in a plan whose year has few actuals yet, nearly every
+    # indicator is here.
     targets = {
-        t.indicator_id: t
-        for t in Target.objects.filter(indicator__in=ungraded.values("pk"), **year_filter).only(
-            "indicator_id", "text", "value"
-        )
+        indicator_id: (value, text)
+        for indicator_id, value, text in Target.objects.filter(
+            indicator__in=ungraded.values("pk"), **year_filter
+        ).values_list("indicator_id", "value", "text")
     }
     rules = plan_rules(plan)
-    for indicator in ungraded.only("pk", "kind", "direction", "baseline"):
-        results[indicator.pk] = stored_indicator_achievement(indicator, targets.get(indicator.pk), None, rules)
+    for pk, kind, direction, baseline in ungraded.values_list("pk", "kind", "direction", "baseline"):
+        results[pk] = indicator_achievement_of(
+            kind=kind, direction=direction, baseline=baseline, target=targets.get(pk), actual=None, rules=rules
+        )
     return results
 
 

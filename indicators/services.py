@@ -22,7 +22,16 @@ from core.db import columns_update, rows_write_with_history, service_atomic
 from indicators import achievement, plausibility
 from indicators.basis import Basis
 from indicators.group_results import group_results_apply, group_results_rebuild
-from indicators.models import Actual, Indicator, MeasureResult, MilestoneStatus, Target, TargetRevision
+from indicators.models import (
+    Actual,
+    Indicator,
+    IndicatorKind,
+    MeasureResult,
+    MilestoneStatus,
+    Target,
+    TargetRevision,
+    target_is_set,
+)
 from measures.models import Measure, Plan, PlanYear
 
 
@@ -56,14 +65,36 @@ def indicator_achievement_for(
     indicator: Indicator, target: Target | None, actual: Actual | None, rules: achievement.Rules
 ) -> achievement.Achievement:
     """The one adapter from model rows to the pure arithmetic."""
-    return achievement.indicator_achievement(
-        has_target=target is not None and target.is_set,
-        target_value=target.value if target else None,
-        is_milestone=indicator.is_milestone,
-        lower_is_better=indicator.direction == "lower",
+    return indicator_achievement_of(
+        kind=indicator.kind,
+        direction=indicator.direction,
         baseline=indicator.baseline,
-        actual_value=actual.value if actual else None,
-        milestone_status=actual.milestone_status if actual else None,
+        target=(target.value, target.text) if target else None,
+        actual=(actual.value, actual.milestone_status) if actual else None,
+        rules=rules,
+    )
+
+
+def indicator_achievement_of(
+    *,
+    kind: str,
+    direction: str,
+    baseline: Decimal | None,
+    target: tuple[Decimal | None, str] | None,
+    actual: tuple[Decimal | None, str] | None,
+    rules: achievement.Rules,
+) -> achievement.Achievement:
+    """`indicator_achievement_for` from the rows' plain values (the indicator's kind, direction
+    and baseline; the target's value and text; the actual's value and milestone status), for
+    reads of a whole plan that fetch no model rows."""
+    return achievement.indicator_achievement(
+        has_target=target is not None and target_is_set(*target),
+        target_value=target[0] if target else None,
+        is_milestone=kind == IndicatorKind.MILESTONE,
+        lower_is_better=direction == "lower",
+        baseline=baseline,
+        actual_value=actual[0] if actual else None,
+        milestone_status=actual[1] if actual else None,
         rules=rules,
     )
 

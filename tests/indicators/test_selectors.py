@@ -52,3 +52,28 @@ def test_bands_and_judgements_come_in_the_plans_order_from_one_query_then_from_t
     with CaptureQueriesContext(connection) as queries:
         assert _rollup_rules(plans_with_version().get(pk=plan.pk)) == (bands, judgements)
     assert len(queries) == 1  # the plan row only
+
+
+def test_the_plans_results_for_a_year_equal_the_measure_pages_also_for_indicators_without_an_actual(plan):
+    """indicator_results_for_year reads plain values for the indicators without a graded
+    actual: each is still 対象外 or 未報告 exactly as the measure page tells it from the rows."""
+    from indicators.models import Target
+    from indicators.selectors import indicator_results_for_year, measure_achievement_table
+
+    year = 2020
+    plan_year = PlanYear.objects.get(plan=plan, fiscal_year=year)
+    reported = Measure.objects.get(code="I-①-イ-02").indicators.order_by("order").first()
+    actual_record(indicator=reported, plan_year=plan_year, value=Decimal(5), user=None)
+    no_target = Target.objects.filter(plan_year=plan_year).exclude(indicator=reported).first()
+    no_target.value, no_target.text = None, "—"
+    no_target.save()
+    results = indicator_results_for_year(plan=plan, fiscal_year=year)
+    outcomes = set()
+    for measure in plan.measures.all():
+        table, _measure_results = measure_achievement_table(measure)
+        for row in table:
+            page = next(cell.result for cell in row.years if cell.plan_year.fiscal_year == year)
+            assert results[row.indicator.pk] == page
+            outcomes.add(page.outcome)
+    assert results[no_target.indicator_id].outcome == "no_target"
+    assert {"graded", "no_target", "unreported"} <= outcomes
