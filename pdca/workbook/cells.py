@@ -16,6 +16,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 # Control characters a worksheet cannot hold (tab, line feed and carriage return it can).
 _ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Whether a text holds one (a match or None): a text without any is written as it is.
+has_illegal_characters = _ILLEGAL_CHARACTERS.search
 
 # Grade colours from the best band to the worst; a plan's bands are spread over them, so a plan
 # with other labels or another number of bands still gets green for its best and red for its worst.

@@ -24,7 +24,15 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from core.fiscal_year import full_label
-from pdca.workbook.cells import HEADER_COLOUR, cell_text, grade_colours, header_text, looks_like_formula
+from pdca.workbook.cells import (
+    EXCEL_CELL_MAX,
+    FORMULA_PREFIXES,
+    HEADER_COLOUR,
+    cell_text,
+    grade_colours,
+    has_illegal_characters,
+    header_text,
+)
 
 # Every format names its font. Column widths are measured in the default font's digits, so the
 # default is Arial 10, whose metrics LibreOffice has on any machine (Liberation Sans) and whose
@@ -78,10 +86,18 @@ WIDE = 2.0
 NARROW = 1.15
 
 
+def usable_units(width: float, size: float = FONT_SIZE) -> float:
+    """How many character units (see WIDE, NARROW) a line holds in a column `width` characters
+    wide, scaled from the default font's 11 pt to `size`."""
+    return max(width - 1, 1) * 11 / size
+
+
 def text_lines(text: str, width: float, size: float = FONT_SIZE) -> int:
     """How many lines a wrapped text takes in a column `width` characters wide, scaled from
     the default font's 11 pt to `size`."""
-    usable = max(width - 1, 1) * 11 / size
+    usable = usable_units(width, size)
+    if len(text) * WIDE <= usable and "\n" not in text:
+        return 1  # fits on one line even if every character is wide
     lines = 0
     for paragraph in text.split("\n"):
         # Counted without a loop over the characters: every character as wide, less the
@@ -175,6 +191,7 @@ class Sheet:
         self.empty_cells = empty_cells
         self.formats = formats
         self.widths = [column.width for column in columns]
+        self.usable = [usable_units(width) for width in self.widths]
         self.landscape = landscape
         self.row = 0
         self.page_used = 0.0  # points used on the current page, for keeping blocks together
@@ -183,6 +200,9 @@ class Sheet:
         for index, width in enumerate(self.widths):
             self.ws.set_column(index, index, width)
         ws = self.ws
+        # Most rows hold one line of text: they take the sheet's default height, set once.
+        self.default_height = row_height(1)
+        ws.set_default_row(self.default_height)
         ws.set_paper(9)  # A4
         if landscape:
             ws.set_landscape()
@@ -207,7 +227,7 @@ class Sheet:
 
     def height_of(self, cells: Sequence) -> float:
         lines, size = 1, FONT_SIZE
-        sizes, wraps, widths = self.formats.sizes, self.formats.wraps, self.widths
+        sizes, wraps, widths, usable = self.formats.sizes, self.formats.wraps, self.widths, self.usable
         for index, item in enumerate(cells):
             if item is None:
                 continue
@@ -216,6 +236,11 @@ class Sheet:
             if cell_size > size:
                 size = cell_size
             if value.__class__ is str and value and name in wraps:
+                # A text in one column that fits on a line even if every character is wide
+                # needs no counting (most cells).
+                if len(item) == 2 and cell_size == FONT_SIZE and len(value) * WIDE <= usable[index]:
+                    if "\n" not in value:
+                        continue
                 width = sum(widths[index : index + item[2]]) if len(item) > 2 else widths[index]
                 cell_lines = text_lines(value, width, cell_size)
                 if cell_lines > lines:
@@ -227,32 +252,37 @@ class Sheet:
         ws, row = self.ws, self.row
         if height is None:
             height = self.height_of(cells)
-        ws.set_row(row, height)
-        plain, quoted = self.formats.plain, self.formats.quoted
+        if height != self.default_height or not cells:
+            # A row of the sheet's default height is written as high without being set; an
+            # empty row is set so that it is written at all.
+            ws.set_row(row, height)
+        plain, quoted, empty_cells = self.formats.plain, self.formats.quoted, self.empty_cells
         for column, item in enumerate(cells):
             if item is None:
                 continue
-            value, name = item[0], item[1]
+            value = item[0]
             span = item[2] if len(item) > 2 else 1
             if isinstance(value, str):
-                value = cell_text(value)
-                fmt = quoted[name] if looks_like_formula(value) else plain[name]
+                # Checked first, as few texts need changing: cell_text is called for those only.
+                if len(value) > EXCEL_CELL_MAX or has_illegal_characters(value):
+                    value = cell_text(value)
+                fmt = quoted[item[1]] if value.startswith(FORMULA_PREFIXES) else plain[item[1]]
                 if span > 1:
                     ws.merge_range(row, column, row, column + span - 1, value, fmt)
                 elif value:
                     ws.write_string(row, column, value, fmt)
-                elif self.empty_cells:
+                elif empty_cells:
                     ws.write_blank(row, column, None, fmt)
             else:
                 if isinstance(value, Decimal):
                     value = float(value)
                 if span > 1:
-                    ws.merge_range(row, column, row, column + span - 1, value, plain[name])
+                    ws.merge_range(row, column, row, column + span - 1, value, plain[item[1]])
                 elif value is None:
-                    if self.empty_cells:
-                        ws.write_blank(row, column, None, plain[name])
+                    if empty_cells:
+                        ws.write_blank(row, column, None, plain[item[1]])
                 else:
-                    ws.write_number(row, column, value, plain[name])
+                    ws.write_number(row, column, value, plain[item[1]])
         self.row += 1
         if self.page_used + height > self.page_height:
             self.page_used = self.repeated  # the row begins the next page

@@ -19,8 +19,9 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from core.fiscal_year import reiwa_short
+from indicators.achievement import OUTCOME_LABELS
 from indicators.basis import DEFAULT_BASIS
-from indicators.models import Actual, Indicator, MilestoneStatus, Target
+from indicators.models import Actual, Indicator, MeasureResult, MilestoneStatus, Target
 from indicators.selectors import Rollup, indicator_results_for_year, measure_results_for_year, rollup
 from measures.models import Measure, MeasureSection, Pillar, Plan, PlanYear, ScheduleItem, SubPillar
 from measures.selectors import bureaus_in_plan_order, sections_in_plan_order
@@ -136,6 +137,12 @@ class MeasureBlock:
     next_steps_text: str
 
 
+def achievement_labels() -> dict:
+    """`Achievement.label` of an ungraded result by its outcome, translated once rather than
+    per indicator."""
+    return {outcome: str(label) for outcome, label in OUTCOME_LABELS.items()}
+
+
 def target_year_labels(plan: Plan) -> list[str]:
     """Column heads for the targets: R1, R2, ..."""
     return [_("%(year)s目標") % {"year": reiwa_short(year)} for year in plan.fiscal_years]
@@ -188,6 +195,9 @@ def measure_blocks(*, plan: Plan, fiscal_year: int, basis: str = DEFAULT_BASIS) 
     }
     results = indicator_results_for_year(plan=plan, fiscal_year=fiscal_year, basis=basis)
     measure_results = measure_results_for_year(plan=plan, fiscal_year=fiscal_year, basis=basis)
+    # The results' labels (Achievement.label, MeasureResult.label), each outcome's translated once.
+    outcome_labels = achievement_labels()
+    measure_outcome_labels = {value: str(label) for value, label in MeasureResult.Outcome.choices}
     status_labels = {value: str(label) for value, label in SubmissionStatus.choices}
     assessment_labels = {value: str(label) for value, label in SelfAssessment.choices}
     submissions = {
@@ -228,7 +238,7 @@ def measure_blocks(*, plan: Plan, fiscal_year: int, basis: str = DEFAULT_BASIS) 
                     actual_label=milestone,
                     description=description,
                     rate=result.raw_rate if result else None,
-                    grade=result.label if result else "",
+                    grade=(result.grade or outcome_labels[result.outcome]) if result else "",
                 )
             )
         yield MeasureBlock(
@@ -244,7 +254,11 @@ def measure_blocks(*, plan: Plan, fiscal_year: int, basis: str = DEFAULT_BASIS) 
             sections=[section for _bureau, section in sections],
             indicators=figures,
             rate=measure_result.rate if measure_result else None,
-            grade=measure_result.label if measure_result else "",
+            grade=(
+                measure_result.grade or measure_outcome_labels.get(measure_result.outcome, measure_result.outcome)
+                if measure_result
+                else ""
+            ),
             status=status,
             status_label=status_labels.get(status, status),
             self_assessment=assessment_labels.get(assessment, ""),
@@ -274,10 +288,12 @@ def indicator_year_figures(*, plan: Plan, fiscal_year: int, basis: str = DEFAULT
             indicator__measure__plan=plan, plan_year__fiscal_year=fiscal_year
         ).values_list("indicator_id", "value", "milestone_status")
     )
+    outcome_labels = achievement_labels()
     figures = {}
     for indicator_id, result in indicator_results_for_year(plan=plan, fiscal_year=fiscal_year, basis=basis).items():
         value, label = actuals.get(indicator_id, (None, ""))
-        figures[indicator_id] = YearFigures(value, label, result.raw_rate, result.label)
+        grade = result.grade or outcome_labels[result.outcome]  # result.label
+        figures[indicator_id] = YearFigures(value, label, result.raw_rate, grade)
     return figures
 
 
