@@ -192,7 +192,9 @@ class Sheet:
         self.formats = formats
         self.widths = [column.width for column in columns]
         self.usable = [usable_units(width) for width in self.widths]
+        self.counted: list[tuple[str | None, int]] = [(None, 1)] * len(self.widths)  # per column
         self.landscape = landscape
+        self.page_height = printable_height(landscape=landscape)
         self.row = 0
         self.page_used = 0.0  # points used on the current page, for keeping blocks together
         self.repeated = 0.0  # the repeated header rows' height, on every page
@@ -221,13 +223,15 @@ class Sheet:
         ws.set_header(left + centre + right, {"margin": HEADER_MARGIN})
         ws.set_footer("&C&P / &N", {"margin": FOOTER_MARGIN})
 
-    @property
-    def page_height(self) -> float:
-        return printable_height(landscape=self.landscape)
-
     def height_of(self, cells: Sequence) -> float:
         lines, size = 1, FONT_SIZE
-        sizes, wraps, widths, usable = self.formats.sizes, self.formats.wraps, self.widths, self.usable
+        sizes, wraps, widths, usable, counted = (
+            self.formats.sizes,
+            self.formats.wraps,
+            self.widths,
+            self.usable,
+            self.counted,
+        )
         for index, item in enumerate(cells):
             if item is None:
                 continue
@@ -236,13 +240,21 @@ class Sheet:
             if cell_size > size:
                 size = cell_size
             if value.__class__ is str and value and name in wraps:
-                # A text in one column that fits on a line even if every character is wide
-                # needs no counting (most cells).
-                if len(item) == 2 and cell_size == FONT_SIZE and len(value) * WIDE <= usable[index]:
-                    if "\n" not in value:
+                if len(item) == 2 and cell_size == FONT_SIZE:
+                    # A text that fits on a line even if every character is wide needs no
+                    # counting (most cells); a column's text repeated from the row above (a
+                    # measure's name on each of its indicators' rows) is counted once.
+                    if len(value) * WIDE <= usable[index] and "\n" not in value:
                         continue
-                width = sum(widths[index : index + item[2]]) if len(item) > 2 else widths[index]
-                cell_lines = text_lines(value, width, cell_size)
+                    last = counted[index]
+                    if last[0] is value:
+                        cell_lines = last[1]
+                    else:
+                        cell_lines = text_lines(value, widths[index])
+                        counted[index] = (value, cell_lines)
+                else:
+                    width = sum(widths[index : index + item[2]]) if len(item) > 2 else widths[index]
+                    cell_lines = text_lines(value, width, cell_size)
                 if cell_lines > lines:
                     lines = cell_lines
         return row_height(lines, size)
@@ -257,37 +269,45 @@ class Sheet:
             # empty row is set so that it is written at all.
             ws.set_row(row, height)
         plain, quoted, empty_cells = self.formats.plain, self.formats.quoted, self.empty_cells
+        write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
         for column, item in enumerate(cells):
             if item is None:
                 continue
+            if len(item) > 2 and item[2] > 1:
+                self._merge(row, column, item)
+                continue
             value = item[0]
-            span = item[2] if len(item) > 2 else 1
             if isinstance(value, str):
                 # Checked first, as few texts need changing: cell_text is called for those only.
-                if len(value) > EXCEL_CELL_MAX or has_illegal_characters(value):
+                if value and (len(value) > EXCEL_CELL_MAX or has_illegal_characters(value)):
                     value = cell_text(value)
-                fmt = quoted[item[1]] if value.startswith(FORMULA_PREFIXES) else plain[item[1]]
-                if span > 1:
-                    ws.merge_range(row, column, row, column + span - 1, value, fmt)
-                elif value:
-                    ws.write_string(row, column, value, fmt)
+                if value:
+                    fmt = quoted[item[1]] if value.startswith(FORMULA_PREFIXES) else plain[item[1]]
+                    write_string(row, column, value, fmt)
                 elif empty_cells:
-                    ws.write_blank(row, column, None, fmt)
+                    write_blank(row, column, None, plain[item[1]])
+            elif value is None:
+                if empty_cells:
+                    write_blank(row, column, None, plain[item[1]])
             else:
-                if isinstance(value, Decimal):
-                    value = float(value)
-                if span > 1:
-                    ws.merge_range(row, column, row, column + span - 1, value, plain[item[1]])
-                elif value is None:
-                    if empty_cells:
-                        ws.write_blank(row, column, None, plain[item[1]])
-                else:
-                    ws.write_number(row, column, value, plain[item[1]])
+                write_number(row, column, float(value) if isinstance(value, Decimal) else value, plain[item[1]])
         self.row += 1
         if self.page_used + height > self.page_height:
             self.page_used = self.repeated  # the row begins the next page
         self.page_used += height
         return row
+
+    def _merge(self, row: int, column: int, item: tuple) -> None:
+        """A cell spanning columns: a merged range (XlsxWriter writes a formatted blank in
+        each column it covers after the first)."""
+        value, name, span = item
+        if isinstance(value, str):
+            value = cell_text(value)
+            fmt = self.formats.quoted[name] if value.startswith(FORMULA_PREFIXES) else self.formats.plain[name]
+        else:
+            value = float(value) if isinstance(value, Decimal) else value
+            fmt = self.formats.plain[name]
+        self.ws.merge_range(row, column, row, column + span - 1, value, fmt)
 
     def blank(self, height: float | None = None) -> None:
         self.write([], height=height or row_height(1))
