@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -80,9 +81,11 @@ def meeting_summary(*, plan: Plan, fiscal_year: int, basis: str = DEFAULT_BASIS)
     )
 
 
-@dataclass(slots=True)
-class TargetCell:
-    """A year's target: its number where the plan gives one, else its text (a milestone)."""
+class TargetCell(NamedTuple):
+    """A year's target: its number where the plan gives one, else its text (a milestone).
+
+    A tuple of plain values, which the garbage collector stops tracking: a plan holds one
+    per indicator and year, all kept while the workbook is written."""
 
     value: Decimal | None
     text: str
@@ -268,9 +271,8 @@ def measure_blocks(*, plan: Plan, fiscal_year: int, basis: str = DEFAULT_BASIS) 
         )
 
 
-@dataclass(slots=True)
-class YearFigures:
-    """An indicator's actual, rate and grade in one year."""
+class YearFigures(NamedTuple):
+    """An indicator's actual, rate and grade in one year (a tuple, as TargetCell)."""
 
     actual_value: Decimal | None
     actual_label: str
