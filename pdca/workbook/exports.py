@@ -123,6 +123,20 @@ class _Context:
             empty_cells=empty_cells,
         )
 
+    def titled_sheet(
+        self, name: str, columns: list[Column], *, landscape: bool, title: str, note: str, frozen_columns: int = 0
+    ) -> tuple[Sheet, int]:
+        """A table's sheet and the row of its header: the title, a note under it, then the
+        columns' header, repeated on every page, with the panes frozen below it (and right of
+        the first `frozen_columns` columns)."""
+        sheet = self.sheet(name, columns, landscape=landscape, title=title)
+        width = len(columns)
+        sheet.write([(title, "title", width)], height=row_height(1, 14))
+        sheet.write([(note, "note", width)])
+        header = sheet.header([column.label for column in columns])
+        sheet.ws.freeze_panes(header + 1, frozen_columns)
+        return sheet, header
+
 
 def meeting_workbook_write(*, plan: Plan, fiscal_year: int, output: str | BinaryIO, basis: str = DEFAULT_BASIS) -> None:
     """Write the meeting workbook of a fiscal year to a path or a binary file.
@@ -499,35 +513,17 @@ def _comparison_sheet(context: _Context, blocks: list[MeasureBlock]) -> None:
         Column(_("達成率の増減"), 9),
         Column(_("評価の変化"), 10),
     ]
-    title = _("%(plan)s 前年度比較") % {"plan": plan.name}
-    sheet = context.sheet(_("前年度比較"), columns, landscape=True, title=title)
-    width = len(columns)
-    sheet.write([(title, "title", width)], height=row_height(1, 14))
     if before not in plan.fiscal_years:
-        sheet.write(
-            [
-                (
-                    _("%(year)sは計画の初年度のため、前年度の数値はありません。") % {"year": full_label(fiscal_year)},
-                    "note",
-                    width,
-                )
-            ]
-        )
+        note = _("%(year)sは計画の初年度のため、前年度の数値はありません。") % {"year": full_label(fiscal_year)}
         previous: dict[int, YearFigures] = {}
     else:
-        sheet.write(
-            [
-                (
-                    _("%(before)sと%(now)sの比較。増減は表示している達成率（小数第1位）の差です（ポイント）。")
-                    % {"before": full_label(before), "now": full_label(fiscal_year)},
-                    "note",
-                    width,
-                )
-            ]
-        )
+        note = _("%(before)sと%(now)sの比較。増減は表示している達成率（小数第1位）の差です（ポイント）。") % {
+            "before": full_label(before),
+            "now": full_label(fiscal_year),
+        }
         previous = indicator_year_figures(plan=plan, fiscal_year=before, basis=context.basis)
-    header = sheet.header([column.label for column in columns])
-    sheet.ws.freeze_panes(header + 1, 0)
+    title = _("%(plan)s 前年度比較") % {"plan": plan.name}
+    sheet, _header = context.titled_sheet(_("前年度比較"), columns, landscape=True, title=title, note=note)
     empty = YearFigures(None, "", None, "")
     bands = set(context.formats.grades)
     for block in blocks:
@@ -573,25 +569,17 @@ def _at_risk_sheet(context: _Context, blocks: list[MeasureBlock]) -> None:
         Column(_("状態"), 7),
         Column(_("理由"), 20),
     ]
-    title = _("%(plan)s 要注意施策") % {"plan": plan.name}
-    sheet = context.sheet(_("要注意施策"), columns, landscape=False, title=title)
-    width = len(columns)
-    sheet.write([(title, "title", width)], height=row_height(1, 14))
     low = low_bands(plan)
-    sheet.write(
-        [
-            (
-                _(
-                    "評価が%(grades)sの施策、実績が未報告の施策、取組スケジュールに遅れがある施策です（ダッシュボードと同じ）。"
-                )
-                % {"grades": "・".join(low)},
-                "note",
-                width,
-            )
-        ]
+    sheet, _header = context.titled_sheet(
+        _("要注意施策"),
+        columns,
+        landscape=False,
+        title=_("%(plan)s 要注意施策") % {"plan": plan.name},
+        note=_(
+            "評価が%(grades)sの施策、実績が未報告の施策、取組スケジュールに遅れがある施策です（ダッシュボードと同じ）。"
+        )
+        % {"grades": "・".join(low)},
     )
-    header = sheet.header([column.label for column in columns])
-    sheet.ws.freeze_panes(header + 1, 0)
     by_pk = {block.pk: block for block in blocks}
     plan_year = plan.years.get(fiscal_year=fiscal_year)
     status_labels = {value: str(label) for value, label in SubmissionStatus.choices}
@@ -712,15 +700,13 @@ def _submission_sheet(context: _Context) -> None:
         *(Column(str(status.label), 6) for status in STATUS_ORDER),
         Column(_("未提出の施策"), 22),
     ]
-    title = _("%(plan)s 提出状況") % {"plan": plan.name}
-    sheet = context.sheet(_("提出状況"), columns, landscape=False, title=title)
-    width = len(columns)
-    sheet.write([(title, "title", width)], height=row_height(1, 14))
-    sheet.write(
-        [(_("未提出は未入力・入力中・差戻しの施策です。複数の所属が所管する施策は各所属に数えます。"), "note", width)]
+    sheet, _header = context.titled_sheet(
+        _("提出状況"),
+        columns,
+        landscape=False,
+        title=_("%(plan)s 提出状況") % {"plan": plan.name},
+        note=_("未提出は未入力・入力中・差戻しの施策です。複数の所属が所管する施策は各所属に数えます。"),
     )
-    header = sheet.header([column.label for column in columns])
-    sheet.ws.freeze_panes(header + 1, 0)
     for row in submission_board(plan=plan, fiscal_year=fiscal_year):
         style = "text" if row.section else "bold"
         sheet.write(
@@ -761,15 +747,14 @@ def _list_columns(plan: Plan, fiscal_year: int) -> list[Column]:
 def _list_sheet(context: _Context, blocks: list[MeasureBlock]) -> None:
     plan, fiscal_year = context.plan, context.fiscal_year
     columns = _list_columns(plan, fiscal_year)
-    title = _("%(plan)s 施策一覧") % {"plan": plan.name}
-    sheet = context.sheet(_("施策一覧"), columns, landscape=True, title=title)
-    width = len(columns)
-    sheet.write([(title, "title", width)], height=row_height(1, 14))
-    sheet.write(
-        [(_("1行に1つの成果指標です。取組実績・課題などの文章は「施策別」のシートにあります。"), "note", width)]
+    sheet, header = context.titled_sheet(
+        _("施策一覧"),
+        columns,
+        landscape=True,
+        title=_("%(plan)s 施策一覧") % {"plan": plan.name},
+        note=_("1行に1つの成果指標です。取組実績・課題などの文章は「施策別」のシートにあります。"),
+        frozen_columns=2,
     )
-    header = sheet.header([column.label for column in columns])
-    sheet.ws.freeze_panes(header + 1, 2)
     grade = context.formats.grade
     for block in blocks:
         owners = _owners(block)
@@ -792,7 +777,7 @@ def _list_sheet(context: _Context, blocks: list[MeasureBlock]) -> None:
                     (figures.grade, grade(figures.grade)),
                 ]
             sheet.write([(block.code, "text"), (block.name, "text"), (owners, "text"), *indicator, *measure_cells])
-    sheet.ws.autofilter(header, 0, sheet.row - 1, width - 1)
+    sheet.ws.autofilter(header, 0, sheet.row - 1, len(columns) - 1)
     sheet.finish()
 
 
