@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -81,11 +80,9 @@ def meeting_summary(*, plan: Plan, fiscal_year: int, basis: str = DEFAULT_BASIS)
     )
 
 
-class TargetCell(NamedTuple):
-    """A year's target: its number where the plan gives one, else its text (a milestone).
-
-    A tuple of plain values, which the garbage collector stops tracking: a plan holds one
-    per indicator and year, all kept while the workbook is written."""
+@dataclass(slots=True)
+class TargetCell:
+    """A year's target: its number where the plan gives one, else its text (a milestone)."""
 
     value: Decimal | None
     text: str
@@ -271,8 +268,9 @@ def measure_blocks(*, plan: Plan, fiscal_year: int, basis: str = DEFAULT_BASIS) 
         )
 
 
-class YearFigures(NamedTuple):
-    """An indicator's actual, rate and grade in one year (a tuple, as TargetCell)."""
+@dataclass(slots=True)
+class YearFigures:
+    """An indicator's actual, rate and grade in one year."""
 
     actual_value: Decimal | None
     actual_label: str
