@@ -107,6 +107,8 @@ class _Context:
     demo: bool
     formats: Formats
     workbook: Workbook
+    # The separator of a list in a cell (、 in Japanese), translated once for the workbook.
+    comma: str = "、"
 
     def sheet(
         self, name: str, columns: list[Column], *, landscape: bool, title: str, empty_cells: bool = False
@@ -159,6 +161,7 @@ def meeting_workbook_write(*, plan: Plan, fiscal_year: int, output: str | Binary
         demo=demo,
         formats=Formats(workbook, [code for code, _label, _rate in summary.bands]),
         workbook=workbook,
+        comma=_("、"),
     )
     blocks = list(measure_blocks(plan=plan, fiscal_year=fiscal_year, basis=basis))
     _cover_sheet(context)
@@ -212,11 +215,11 @@ def _revised_note(figures: IndicatorFigures, years: list[int]) -> str:
         for year, target in zip(years, figures.targets, strict=True)
         if target.is_revised
     ]
-    return _("〔目標見直し：%(years)s〕") % {"years": "、".join(revised)} if revised else ""
+    return _("〔目標見直し：%(years)s〕") % {"years": _("、").join(revised)} if revised else ""
 
 
-def _owners(block: MeasureBlock) -> str:
-    return "\n".join(["、".join(block.bureaus), "、".join(block.sections)]) if block.bureaus else ""
+def _owners(block: MeasureBlock, comma: str) -> str:
+    return "\n".join([comma.join(block.bureaus), comma.join(block.sections)]) if block.bureaus else ""
 
 
 # --- 表紙 ------------------------------------------------------------------------------------
@@ -315,7 +318,7 @@ def _band_legend(bands: list[tuple[str, str, Decimal]]) -> str:
         else:
             below = format_rate(bands[index - 1][2])
             parts.append(_("%(code)s %(label)s（%(rate)s未満）") % {"code": code, "label": label, "rate": below})
-    return "、".join(parts)
+    return _("、").join(parts)
 
 
 def _judgement_legend(summary: Summary) -> str:
@@ -329,7 +332,7 @@ def _judgement_legend(summary: Summary) -> str:
             parts.append(_("%(label)s（%(share)s以上）") % {"label": label, "share": format_rate(share)})
     return _("進捗判定：評価できた施策のうち%(top)s評価の施策の割合で判定します。%(parts)s") % {
         "top": _top_band(summary),
-        "parts": "、".join(parts),
+        "parts": _("、").join(parts),
     }
 
 
@@ -576,15 +579,16 @@ def _at_risk_sheet(context: _Context, blocks: list[MeasureBlock]) -> None:
         landscape=False,
         title=_("%(plan)s 要注意施策") % {"plan": plan.name},
         note=_(
-            "評価が%(grades)sの施策、実績が未報告の施策、取組スケジュールに遅れがある施策です（ダッシュボードと同じ）。"
+            "評価が%(grades)sの施策、実績が未報告の施策、取組スケジュールに遅れがある施策です"
+            "（数値の基準：%(basis)s。ダッシュボードで同じ基準を選ぶと同じ一覧です）。"
         )
-        % {"grades": "・".join(low)},
+        % {"grades": _("・").join(low), "basis": Basis(context.basis).label},
     )
     by_pk = {block.pk: block for block in blocks}
     plan_year = plan.years.get(fiscal_year=fiscal_year)
     status_labels = {value: str(label) for value, label in SubmissionStatus.choices}
     outcome_labels = {value: str(label) for value, label in MeasureResult.Outcome.choices}
-    rows = measures_at_risk(plan, plan_year).values_list(
+    rows = measures_at_risk(plan, plan_year, basis=context.basis).values_list(
         "pk", "risk_rate", "risk_grade", "risk_outcome", "risk_delayed", "risk_status"
     )
     for pk, rate, grade, outcome, delayed, status in rows:
@@ -600,11 +604,11 @@ def _at_risk_sheet(context: _Context, blocks: list[MeasureBlock]) -> None:
             [
                 (block.code, "text"),
                 (block.name, "text"),
-                (_owners(block), "text"),
+                (_owners(block, context.comma), "text"),
                 (rate_value(rate), "rate"),
                 (grade or outcome_labels.get(outcome, ""), context.formats.grade(grade)),
                 (status_labels.get(status, status), "center"),
-                ("、".join(reasons), "text"),
+                (context.comma.join(reasons), "text"),
             ]
         )
     sheet.finish()
@@ -715,7 +719,7 @@ def _submission_sheet(context: _Context) -> None:
                 (row.section or _("（局計）"), style),
                 (row.measures, "integer"),
                 *((row.counts[status.value], "integer") for status in STATUS_ORDER),
-                ("、".join(row.unsubmitted), "text"),
+                (context.comma.join(row.unsubmitted), "text"),
             ]
         )
     sheet.finish()
@@ -757,7 +761,7 @@ def _list_sheet(context: _Context, blocks: list[MeasureBlock]) -> None:
     )
     grade = context.formats.grade
     for block in blocks:
-        owners = _owners(block)
+        owners = _owners(block, context.comma)
         measure_cells = [
             (rate_value(block.rate), "rate"),
             (block.grade, grade(block.grade)),
@@ -801,6 +805,7 @@ def _measure_labels(fiscal_year: int) -> dict[str, str]:
     """The 施策別 block's fixed words, translated once for the sheet rather than per block."""
     short = reiwa_short(fiscal_year)
     return {
+        "space": _("　"),
         "owners": _("所管"),
         "field": _("分野"),
         "summary": _("施策概要"),
@@ -836,8 +841,8 @@ def _measure_rows(context: _Context, block: MeasureBlock, width: int, words: dic
         "status": block.status_label,
     }
     rows: list[list] = [
-        [(f"{block.code}　{block.name}", "header", width)],
-        [(words["owners"], "label"), (_owners(block).replace("\n", "　"), "text")],
+        [(f"{block.code}{words['space']}{block.name}", "header", width)],
+        [(words["owners"], "label"), (_owners(block, context.comma).replace("\n", words["space"]), "text")],
         [(words["field"], "label"), (block.field, "text")],
         [(words["summary"], "label"), (block.summary, "text")],
         [(words["goal"], "label"), (block.goal, "text")],

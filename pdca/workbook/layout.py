@@ -218,7 +218,7 @@ class Sheet:
         else:
             ws.fit_to_pages(1, 0)  # a plan with more years than the layout was made for
         left = "&L" + header_text(_("デモデータ")) if demo else ""
-        centre = "&C" + header_text(f"{title}　{full_label(fiscal_year)}")
+        centre = "&C" + header_text(f"{title}{_('　')}{full_label(fiscal_year)}")
         right = "&R" + header_text(_("作成日 %(date)s") % {"date": timezone.localdate().isoformat()})
         ws.set_header(left + centre + right, {"margin": HEADER_MARGIN})
         ws.set_footer("&C&P / &N", {"margin": FOOTER_MARGIN})

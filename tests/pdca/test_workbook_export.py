@@ -136,9 +136,12 @@ def test_the_workbook_has_its_sheets_in_order_and_a_row_per_indicator(workbook, 
     assert milestone["R3目標"] == "実施"
 
 
-@pytest.mark.parametrize("basis", [Basis.SUBMITTED, Basis.ENTERED])
+@pytest.mark.parametrize("basis", [Basis.APPROVED, Basis.SUBMITTED, Basis.ENTERED])
 def test_rates_equal_the_selectors_to_the_last_digit(reported, basis):
     plan = reported
+    if basis == Basis.APPROVED:  # one report approved: the only graded measure on 承認済のみ
+        Submission.objects.filter(measure=measure("II-④-ア-01")).update(status=SubmissionStatus.APPROVED)
+        report_bases_sync(plan=plan)
     output = BytesIO()
     meeting_workbook_write(plan=plan, fiscal_year=YEAR, output=output, basis=basis)
     workbook = load_workbook(BytesIO(output.getvalue()))
@@ -180,8 +183,9 @@ def test_rates_equal_the_selectors_to_the_last_digit(reported, basis):
             block_row = next(r for r in blocks[m.code]["indicators"] if r[0] == label)
             assert block_row[4:6] == (_shown(result.raw_rate), result.label)
             assert block_row[3] == row["R3実績"] and block_row[2] == row["R3目標"]
-    # I-①-ア-02 has an actual but no submitted report: counted only on 入力済すべて.
-    assert graded == (4 if basis == Basis.ENTERED else 3)
+    # I-①-ア-02 has an actual but no submitted report: counted only on 入力済すべて; on 承認済のみ,
+    # only the approved II-④-ア-01.
+    assert graded == {Basis.ENTERED: 4, Basis.SUBMITTED: 3, Basis.APPROVED: 1}[basis]
     a_row = rows[("II-④-ア-01", measure("II-④-ア-01").indicators.get().name)]
     assert (a_row["R3実績"], a_row["達成率"], a_row["評価"]) == (85, 1.063, "A")  # 106.25% shown half up
 
@@ -233,14 +237,23 @@ def test_year_over_year_compares_each_indicator_with_the_year_before(workbook, r
     assert row["R3評価"] == now[indicator.pk].label and row["R2評価"] == before[indicator.pk].label
 
 
-def test_at_risk_lists_the_dashboards_measures_with_reasons(workbook, reported):
+@pytest.mark.parametrize("basis", [Basis.SUBMITTED, Basis.ENTERED])
+def test_at_risk_lists_the_dashboards_measures_with_reasons_on_the_workbooks_basis(reported, basis):
+    output = BytesIO()
+    meeting_workbook_write(plan=reported, fiscal_year=YEAR, output=output, basis=basis)
+    workbook = load_workbook(BytesIO(output.getvalue()))
     plan_year = PlanYear.objects.get(plan=reported, fiscal_year=YEAR)
-    expected = list(measures_at_risk(reported, plan_year).values_list("code", flat=True))
+    expected = list(measures_at_risk(reported, plan_year, basis=basis).values_list("code", flat=True))
     rows = _table(workbook["要注意施策"])
     assert [r["施策No"] for r in rows] == expected
     by_code = {r["施策No"]: r for r in rows}
     assert by_code["I-①-イ-02"]["理由"].startswith("評価がD")
     assert all(r["理由"] for r in rows)
+    # I-①-ア-02 is graded from a draft (no report): 未報告 on 提出済以上, as the dashboard says.
+    if basis == Basis.SUBMITTED:
+        assert "実績が未報告" in by_code["I-①-ア-02"]["理由"]
+    else:
+        assert "実績が未報告" not in by_code.get("I-①-ア-02", {"理由": ""})["理由"]
 
 
 def test_submission_status_per_bureau_and_section_matches_the_selector(workbook, reported):
