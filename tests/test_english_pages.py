@@ -193,9 +193,7 @@ def test_the_english_meeting_workbook_shows_no_japanese(english_world, db, tmp_p
     found = [f"sheet {sheet.title}" for sheet in workbook if JAPANESE.search(sheet.title)]
     for sheet in workbook:
         for row in sheet.iter_rows():
-            found += [
-                f"{sheet.title}!{c.coordinate}: {c.value}" for c in row if JAPANESE.search(str(c.value or ""))
-            ]
+            found += [f"{sheet.title}!{c.coordinate}: {c.value}" for c in row if JAPANESE.search(str(c.value or ""))]
         for text in (sheet.oddHeader.center.text, sheet.oddFooter.center.text, sheet.oddFooter.right.text):
             if text and JAPANESE.search(text):
                 found.append(f"{sheet.title} header/footer: {text}")
