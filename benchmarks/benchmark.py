@@ -46,6 +46,7 @@ from indicators.basis import Basis
 from indicators.models import GroupResult, MeasureResult
 from indicators.plan_file import plan_export, plan_export_json, plan_load
 from measures.models import Bureau, Field, Measure, MeasureSection, Pillar, PlanYear, Section, SubPillar
+from measures.selectors import TREE_SUBPILLARS_PER_PAGE
 from pdca.filters import CHOICE_LIMIT
 from pdca.models import Profile, Role, Submission, SubmissionStatus
 from pdca.selectors import HISTORY_LIMIT, WORKLIST_PER_PAGE, entry_state
@@ -615,13 +616,13 @@ class SizeRun:
 
     def _tree_floor(self, _output: Any) -> Callable[[], Any]:
         """The plan tree's first page by hand, everything it shows: the plan's pillars and its
-        number of sub-pillars (the pager); its twenty sub-pillars' fields and measures with the
+        number of sub-pillars (the pager); its first page of sub-pillars' fields and measures with the
         year's results, and each field's mean rate and grade counts; the stored roll-ups of
         the plan, the pillars and those sub-pillars."""
         table, order = self._tables(), self.connection.ops.quote_name("order")
         shown = (
             f"SELECT sp.id FROM {table[SubPillar]} sp JOIN {table[Pillar]} p ON p.id = sp.pillar_id"
-            f" WHERE p.plan_id = %s ORDER BY p.{order}, sp.{order} LIMIT 20"
+            f" WHERE p.plan_id = %s ORDER BY p.{order}, sp.{order} LIMIT {TREE_SUBPILLARS_PER_PAGE}"
         )
         joined = (
             f" FROM ({shown}) s JOIN {table[Field]} f ON f.subpillar_id = s.id"

@@ -125,7 +125,7 @@ def test_a_filter_with_no_match_says_so_in_the_table(client_for, plan):
 
 
 def _tree_measure_codes(page: str) -> list[str]:
-    return re.findall(r'<li><a href="[^"]+">(\S+) [^<]*</a>', page)
+    return re.findall(r'<li><a href="/measures/[^"]+">(\S+) [^<]*</a>', page)
 
 
 def test_the_plan_tree_shows_every_measure_of_the_real_plan_on_one_page(client_for, plan):
@@ -144,10 +144,11 @@ def test_the_plan_tree_shows_every_measure_of_the_real_plan_on_one_page(client_f
 def test_the_plan_tree_of_a_large_plan_pages_through_its_sub_pillars(client_for, plan):
     from benchmarks.synthetic import synthetic_plan_create
     from measures.models import SubPillar
+    from measures.selectors import TREE_SUBPILLARS_PER_PAGE as PER_PAGE
 
     large = synthetic_plan_create(measures=330, code="synthetic-tree-pages")
     subpillars = SubPillar.objects.filter(pillar__plan=large).count()
-    pages = (subpillars + 19) // 20
+    pages = (subpillars + PER_PAGE - 1) // PER_PAGE
     assert pages > 1
     client = client_for("viewer")
     url = reverse("plan_tree") + f"?plan={large.code}&year=2021"
@@ -155,7 +156,7 @@ def test_the_plan_tree_of_a_large_plan_pages_through_its_sub_pillars(client_for,
     codes = sum((_tree_measure_codes(page) for page in shown), [])
     assert codes == list(large.measures.order_by("order").values_list("code", flat=True))
     assert sum(page.count('<tr class="level-subpillar">') for page in shown) == subpillars
-    assert f"中柱 {subpillars} のうち 21〜" in shown[1]
+    assert f"中柱 {subpillars} のうち {PER_PAGE + 1}〜" in shown[1]
 
 
 @pytest.mark.parametrize(
