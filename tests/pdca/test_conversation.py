@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from pdca.models import Message, MessageKind, SubmissionStatus
 from tests.pdca.test_entry import CODE, YEAR, _submit, entry_url, form_data, review_url
@@ -66,7 +67,8 @@ def test_the_clerk_replies_and_the_thread_shows_newest_first_with_who_and_when(c
     page = client_for("hq").get(MEASURE_URL).content.decode()
     thread = page[page.index('<ol class="thread">') :]
     assert thread.index("資料を添付しました。") < thread.index("根拠資料を添付してください。")
-    assert "戦略 花子" in page and reply.at.strftime("%Y-%m-%d") in page
+    # The page shows the local (Japanese) date, a day ahead of UTC from 15:00 UTC.
+    assert "戦略 花子" in page and timezone.localtime(reply.at).strftime("%Y-%m-%d") in page
 
 
 @pytest.mark.parametrize(
