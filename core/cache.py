@@ -2,11 +2,12 @@
 
 Every service that writes what a page shows calls `data_changed()` inside its transaction;
 it gives the single `core.DataVersion` row a new random stamp, which commits or rolls back
-with the write. Readers key what they keep by that stamp (`cached`), read with the request's
-plan (`with_data_version`), so a copy is never served after the data it was made from
-changed, in this process or in any other that shares the cache (Redis, `CACHE_URL`). A copy
-is stored only when the transaction that read it commits: one read inside a write that later
-rolls back is never kept. See docs/architecture.md.
+with the write. Readers key what they keep by that stamp (`cached`), read once a request
+(`data_version`; the request's plan carries it, `measures.selectors.plan_current`; the public
+side reads it with its plans, `with_data_version`), so a copy is never served after the
+data it was made from changed, in this process or in any other that shares the cache
+(Redis, `CACHE_URL`). A copy is stored only when the transaction that read it commits: one
+read inside a write that later rolls back is never kept. See docs/architecture.md.
 """
 
 from __future__ import annotations

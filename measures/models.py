@@ -72,8 +72,8 @@ class Plan(models.Model):
     @cached_property
     def settings(self) -> PlanSettings:
         """The plan's years, bands and judgements: read once per instance (a request reads its
-        plan once), from the cache when the plan was read with its data version
-        (`core.cache.with_data_version`)."""
+        plan once), from the cache when the plan carries its data version
+        (`measures.selectors.plan_current`, `core.cache.with_data_version`)."""
         return cached(("plan-settings", self.pk), getattr(self, "data_version", None), self._settings_read)
 
     def _settings_read(self) -> PlanSettings:
