@@ -27,13 +27,11 @@ from openpyxl import load_workbook
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from indicators.basis import DEFAULT_BASIS
 from measures.models import Plan, PlanYear
-from pdca.dashboard import measures_at_risk
 from pdca.selectors import submission_board
 from pdca.workbook import exports
 from pdca.workbook.layout import workbook_options
-from pdca.workbook.selectors import indicator_year_figures, measure_blocks, meeting_summary
+from pdca.workbook.selectors import at_risk_rows, indicator_year_figures, measure_blocks, meeting_summary
 
 
 def bare_floor(body: bytes) -> Callable[[], Any]:
@@ -195,11 +193,7 @@ def reads(*, plan: Plan, fiscal_year: int) -> Callable[[], Any]:
         blocks = list(measure_blocks(plan=plan, fiscal_year=fiscal_year))
         if fiscal_year - 1 in plan.fiscal_years:
             indicator_year_figures(plan=plan, fiscal_year=fiscal_year - 1)
-        list(
-            measures_at_risk(plan, plan_year, basis=DEFAULT_BASIS).values_list(
-                "pk", "risk_rate", "risk_grade", "risk_outcome", "risk_delayed", "risk_status"
-            )
-        )
+        list(at_risk_rows(plan=plan, plan_year=plan_year))
         list(submission_board(plan=plan, fiscal_year=fiscal_year))
         return len(blocks)
 

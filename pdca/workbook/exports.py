@@ -32,7 +32,7 @@ from indicators.selectors import rollups_by_year
 from measures.models import Pillar, Plan
 from measures.selectors import plan_current
 from pdca import plan_review
-from pdca.dashboard import Overview, low_bands, measures_at_risk, year_over_year
+from pdca.dashboard import Overview, low_bands, year_over_year
 from pdca.models import Submission, SubmissionStatus
 from pdca.selectors import submission_board
 from pdca.workbook.cells import excel_number, rate_value
@@ -50,6 +50,7 @@ from pdca.workbook.selectors import (
     SummaryRow,
     TargetCell,
     YearFigures,
+    at_risk_rows,
     indicator_year_figures,
     measure_blocks,
     meeting_summary,
@@ -588,10 +589,7 @@ def _at_risk_sheet(context: _Context, blocks: list[MeasureBlock]) -> None:
     plan_year = plan.years.get(fiscal_year=fiscal_year)
     status_labels = {value: str(label) for value, label in SubmissionStatus.choices}
     outcome_labels = {value: str(label) for value, label in MeasureResult.Outcome.choices}
-    rows = measures_at_risk(plan, plan_year, basis=context.basis).values_list(
-        "pk", "risk_rate", "risk_grade", "risk_outcome", "risk_delayed", "risk_status"
-    )
-    for pk, rate, grade, outcome, delayed, status in rows:
+    for pk, rate, grade, outcome, delayed, status in at_risk_rows(plan=plan, plan_year=plan_year, basis=context.basis):
         block = by_pk[pk]
         reasons = []
         if grade in low:

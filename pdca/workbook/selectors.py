@@ -26,6 +26,7 @@ from indicators.selectors import Rollup, indicator_results_for_year, measure_res
 from measures.models import Measure, MeasureSection, Pillar, Plan, PlanYear, ScheduleItem, SubPillar
 from measures.selectors import bureaus_in_plan_order, sections_in_plan_order
 from pdca import rights
+from pdca.dashboard import measures_at_risk
 from pdca.models import ScheduleProgress, SelfAssessment, Submission, SubmissionStatus
 from pdca.selectors import submission_status_counts
 
@@ -266,6 +267,14 @@ def measure_blocks(*, plan: Plan, fiscal_year: int, basis: str = DEFAULT_BASIS) 
             issues_text=issues,
             next_steps_text=next_steps,
         )
+
+
+def at_risk_rows(*, plan: Plan, plan_year: PlanYear, basis: str = DEFAULT_BASIS):
+    """The dashboard's measures at risk (`pdca.dashboard.measures_at_risk`) for the 要注意施策
+    sheet, as plain values: (pk, rate, grade, outcome, delayed, report status). One query."""
+    return measures_at_risk(plan, plan_year, basis=basis).values_list(
+        "pk", "risk_rate", "risk_grade", "risk_outcome", "risk_delayed", "risk_status"
+    )
 
 
 @dataclass(slots=True)
