@@ -7,10 +7,12 @@ import json
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import connection
 
+from benchmarks import workbook_floors
 from benchmarks.benchmark import (
     JSON_KEYS,
     OPERATIONS,
@@ -19,6 +21,7 @@ from benchmarks.benchmark import (
     Operation,
     Options,
     SizeRun,
+    WorkbookParts,
     page_url,
     results_table,
 )
@@ -114,3 +117,21 @@ def test_operations_not_in_the_list_are_refused(tmp_path):
     done = run_benchmark(tmp_path, "--sizes", "76", "--repeat", "1", "--operations", "dashboard,no_such_operation")
     assert done.returncode != 0
     assert "no_such_operation" in done.stderr
+
+
+def test_the_workbook_reads_are_timed_without_the_recorded_cells(monkeypatch):
+    made: list[str] = []
+    monkeypatch.setattr(workbook_floors, "cells_replay", lambda **kwargs: made.append("cells") or (lambda: None))
+    monkeypatch.setattr(workbook_floors, "reads", lambda **kwargs: made.append("reads") or (lambda: 1))
+    parts = WorkbookParts(SimpleNamespace(plan=None), "/workbook/")
+
+    for _ in range(3):  # before each run of workbook_cells
+        parts.cells_prepare()
+        parts.cells()
+    parts.cells_done()
+    for _ in range(3):  # before each run of workbook_reads
+        parts.reads_prepare()
+        parts.reads()
+
+    assert made == ["cells", "reads"]  # each made once; the recording not made again for the reads
+    assert parts.replay is None
